@@ -1,0 +1,299 @@
+package io.cyclefleet.queue;
+
+import io.cyclefleet.task.Priority;
+import io.cyclefleet.task.QueuedTask;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.redisson.api.AutoClaimResult;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
+import org.redisson.api.RScript;
+import org.redisson.api.RStream;
+import org.redisson.api.RStreamAsync;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.StreamMessageId;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamCreateGroupArgs;
+import org.redisson.api.stream.StreamMultiReadGroupArgs;
+import org.redisson.api.stream.StreamReadGroupArgs;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+
+/**
+ * The one place that knows the Redis queue protocol.
+ *
+ * <p>A queue is three streams (high, normal, low) read by the consumer group {@code workers}. A message
+ * is only {@code t=taskId a=attempt}: the task itself lives in Postgres, which also holds the lease and
+ * the fencing token, so nothing in Redis is the only copy of anything. Round trips per batch: one to
+ * enqueue, one to fetch (a script reads the streams in priority order), one to acknowledge and publish
+ * completion notices.
+ */
+@ApplicationScoped
+public class RedisTaskQueue {
+
+    private static final Logger LOG = Logger.getLogger(RedisTaskQueue.class);
+    private static final Priority[] BY_PRIORITY = Priority.values();
+    /** Completion notices are hints; keep the stream bounded, a lost notice only waits for the reconciler. */
+    private static final int COMPLETIONS_MAX_LEN = 100_000;
+
+    /** Non-blocking XREADGROUP over a queue's streams in priority order, up to ARGV[3] entries in all. */
+    private static final String FETCH_SCRIPT = """
+            local group, consumer, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+            local out = {}
+            for i = 1, #KEYS do
+              if n <= 0 then break end
+              local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', KEYS[i], '>')
+              if r then
+                for _, e in ipairs(r[1][2]) do
+                  local t, a = '', ''
+                  local f = e[2]
+                  for j = 1, #f, 2 do
+                    if f[j] == 't' then t = f[j + 1] elseif f[j] == 'a' then a = f[j + 1] end
+                  end
+                  out[#out + 1] = tostring(i); out[#out + 1] = e[1]; out[#out + 1] = t; out[#out + 1] = a
+                  n = n - 1
+                end
+              end
+            end
+            return out
+            """;
+
+    private final RedissonClient redisson;
+    private final QueueKeys keys;
+
+    public RedisTaskQueue(RedissonClient redisson, RedisConfig config) {
+        this.redisson = redisson;
+        this.keys = new QueueKeys(config.keyPrefix());
+    }
+
+    public QueueKeys keys() {
+        return keys;
+    }
+
+    private RStream<String, String> stream(String name) {
+        return redisson.getStream(name, StringCodec.INSTANCE);
+    }
+
+    /** Creates the queue's streams and group if missing. Groups start at 0 so nothing added before is skipped. */
+    public void ensureQueue(String queue) {
+        for (Priority p : BY_PRIORITY) {
+            ensureGroup(keys.stream(queue, p), QueueKeys.WORKER_GROUP);
+        }
+    }
+
+    public void ensureCompletions() {
+        ensureGroup(keys.completions(), QueueKeys.ORCHESTRATOR_GROUP);
+    }
+
+    private void ensureGroup(String key, String group) {
+        try {
+            stream(key).createGroup(StreamCreateGroupArgs.name(group).id(StreamMessageId.ALL).makeStream());
+        } catch (RedisException e) {
+            if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
+                throw e;
+            }
+        }
+    }
+
+    static boolean isMissingGroup(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("NOGROUP")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** XADDs every task in one pipelined round trip. */
+    public void enqueue(Collection<QueuedTask> tasks) {
+        if (tasks.isEmpty()) {
+            return;
+        }
+        RBatch batch = redisson.createBatch(BatchOptions.defaults());
+        for (QueuedTask t : tasks) {
+            RStreamAsync<String, String> s = batch.getStream(keys.stream(t.queue(), t.priority()), StringCodec.INSTANCE);
+            s.addAsync(StreamAddArgs.entries("t", Long.toString(t.id()), "a", Integer.toString(t.attempt())));
+        }
+        batch.execute();
+    }
+
+    /**
+     * Fetches up to {@code max} deliveries, higher priorities first. When every stream is empty, blocks up
+     * to {@code block} for new entries. A missing group (Redis restarted or flushed) is recreated.
+     */
+    public List<Delivery> fetch(String queue, String consumer, int max, Duration block) {
+        try {
+            List<Delivery> now = fetchNow(queue, consumer, max);
+            return now.isEmpty() ? fetchBlocking(queue, consumer, max, block) : now;
+        } catch (RedisException e) {
+            if (isMissingGroup(e)) {
+                LOG.warnf("queue %s has no consumer group (Redis flushed or restarted?); recreating it", queue);
+                ensureQueue(queue);
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    private List<Delivery> fetchNow(String queue, String consumer, int max) {
+        List<Object> streamKeys = new ArrayList<>(BY_PRIORITY.length);
+        for (Priority p : BY_PRIORITY) {
+            streamKeys.add(keys.stream(queue, p));
+        }
+        List<Object> flat = redisson.getScript(StringCodec.INSTANCE).eval(
+                (String) streamKeys.get(0), RScript.Mode.READ_WRITE, FETCH_SCRIPT, RScript.ReturnType.MULTI,
+                streamKeys, QueueKeys.WORKER_GROUP, consumer, Integer.toString(max));
+        List<Delivery> out = new ArrayList<>(flat.size() / 4);
+        for (int i = 0; i + 3 < flat.size(); i += 4) {
+            Priority p = BY_PRIORITY[Integer.parseInt(flat.get(i).toString()) - 1];
+            out.add(delivery(queue, p, flat.get(i + 1).toString(), flat.get(i + 2).toString(), flat.get(i + 3).toString()));
+        }
+        return out;
+    }
+
+    private List<Delivery> fetchBlocking(String queue, String consumer, int max, Duration block) {
+        // Blocks on all three streams; each may return up to `per` entries, so the total stays near max.
+        int per = Math.max(1, (max + BY_PRIORITY.length - 1) / BY_PRIORITY.length);
+        Map<String, Map<StreamMessageId, Map<String, String>>> read = stream(keys.stream(queue, Priority.HIGH)).readGroup(
+                QueueKeys.WORKER_GROUP, consumer,
+                StreamMultiReadGroupArgs.greaterThan(StreamMessageId.NEVER_DELIVERED,
+                                keys.stream(queue, Priority.NORMAL), StreamMessageId.NEVER_DELIVERED,
+                                keys.stream(queue, Priority.LOW), StreamMessageId.NEVER_DELIVERED)
+                        .count(per).timeout(block));
+        List<Delivery> out = new ArrayList<>();
+        for (Priority p : BY_PRIORITY) {
+            Map<StreamMessageId, Map<String, String>> entries = read == null ? null : read.get(keys.stream(queue, p));
+            if (entries != null) {
+                entries.forEach((id, f) -> out.add(delivery(queue, p, id.toString(), f.get("t"), f.get("a"))));
+            }
+        }
+        return out;
+    }
+
+    private static Delivery delivery(String queue, Priority p, String id, String task, String attempt) {
+        long taskId = task == null || task.isEmpty() ? -1 : Long.parseLong(task);
+        int att = attempt == null || attempt.isEmpty() ? -1 : Integer.parseInt(attempt);
+        return new Delivery(queue, p, id, taskId, att);
+    }
+
+    /**
+     * Acknowledges and deletes the deliveries and publishes one completion notice per cycle, in one
+     * pipelined round trip. Deleting keeps each stream as long as its unfinished work, never longer.
+     */
+    public void acknowledge(Collection<Delivery> deliveries, Collection<UUID> completedCycles) {
+        if (deliveries.isEmpty() && completedCycles.isEmpty()) {
+            return;
+        }
+        RBatch batch = redisson.createBatch(BatchOptions.defaults());
+        Map<String, List<StreamMessageId>> byStream = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            byStream.computeIfAbsent(keys.stream(d.queue(), d.priority()), k -> new ArrayList<>()).add(parseId(d.messageId()));
+        }
+        byStream.forEach((key, ids) -> {
+            StreamMessageId[] arr = ids.toArray(StreamMessageId[]::new);
+            RStreamAsync<String, String> s = batch.getStream(key, StringCodec.INSTANCE);
+            s.ackAsync(QueueKeys.WORKER_GROUP, arr);
+            s.removeAsync(arr);
+        });
+        addCompletions(batch, completedCycles);
+        batch.execute();
+    }
+
+    public void publishCompletions(Collection<UUID> cycles) {
+        if (cycles.isEmpty()) {
+            return;
+        }
+        RBatch batch = redisson.createBatch(BatchOptions.defaults());
+        addCompletions(batch, cycles);
+        batch.execute();
+    }
+
+    private void addCompletions(RBatch batch, Collection<UUID> cycles) {
+        RStreamAsync<String, String> s = batch.getStream(keys.completions(), StringCodec.INSTANCE);
+        for (UUID c : cycles) {
+            s.addAsync(StreamAddArgs.<String, String>entry("c", c.toString()).trimNonStrict().maxLen(COMPLETIONS_MAX_LEN).noLimit());
+        }
+    }
+
+    /** Reads completion notices without acknowledgement: they are hints that the reconciler backs up. */
+    public List<UUID> readCompletions(String consumer, int max, Duration block) {
+        try {
+            Map<StreamMessageId, Map<String, String>> read = stream(keys.completions()).readGroup(
+                    QueueKeys.ORCHESTRATOR_GROUP, consumer,
+                    StreamReadGroupArgs.neverDelivered().noAck().count(max).timeout(block));
+            List<UUID> out = new ArrayList<>();
+            if (read != null) {
+                read.values().forEach(f -> {
+                    String c = f.get("c");
+                    if (c != null) {
+                        out.add(UUID.fromString(c));
+                    }
+                });
+            }
+            return out;
+        } catch (RedisException e) {
+            if (isMissingGroup(e)) {
+                ensureCompletions();
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Takes over stream entries that no consumer acknowledged within {@code idle} (their consumer died
+     * between fetching and finishing, or runs a long task whose lease Postgres holds). The caller decides
+     * from Postgres what each one still means, then {@link #drop}s it.
+     */
+    public List<Delivery> claimOrphans(String queue, String consumer, Duration idle, int max) {
+        List<Delivery> out = new ArrayList<>();
+        for (Priority p : BY_PRIORITY) {
+            try {
+                AutoClaimResult<String, String> r = stream(keys.stream(queue, p)).autoClaim(
+                        QueueKeys.WORKER_GROUP, consumer, idle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS,
+                        StreamMessageId.MIN, max);
+                r.getMessages().forEach((id, f) -> out.add(delivery(queue, p, id.toString(), f.get("t"), f.get("a"))));
+            } catch (RedisException e) {
+                if (!isMissingGroup(e)) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Acknowledges and deletes entries without publishing anything. */
+    public void drop(Collection<Delivery> deliveries) {
+        acknowledge(deliveries, List.of());
+    }
+
+    /** Entries waiting (not yet delivered) plus delivered-but-unacknowledged, per priority. */
+    public long depth(String queue) {
+        long total = 0;
+        for (Priority p : BY_PRIORITY) {
+            total += stream(keys.stream(queue, p)).size();
+        }
+        return total;
+    }
+
+    /** True when this Redis dataset carries our marker; false after FLUSHALL or a restart without persistence. */
+    public boolean epochPresent() {
+        return redisson.getBucket(keys.epoch(), StringCodec.INSTANCE).isExists();
+    }
+
+    public void markEpoch(String value) {
+        redisson.getBucket(keys.epoch(), StringCodec.INSTANCE).setIfAbsent(value);
+    }
+
+    private static StreamMessageId parseId(String id) {
+        int dash = id.indexOf('-');
+        return new StreamMessageId(Long.parseLong(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
+    }
+}

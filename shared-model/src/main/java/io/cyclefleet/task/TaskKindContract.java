@@ -1,0 +1,20 @@
+package io.cyclefleet.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What the orchestrator and the workers agree on for one task kind: its name, its default queue and how
+ * its params are validated before a cycle is accepted. The worker-side code that runs the kind is a
+ * {@code TaskHandler} in the worker. Implementations are CDI beans; nothing else switches on kind.
+ */
+public interface TaskKindContract {
+
+    String kind();
+
+    default String defaultQueue() {
+        return "default";
+    }
+
+    /** Adds a violation per bad param; {@code path} is the JSON path of the params object. */
+    void validateParams(JsonNode params, String path, Violations violations);
+}

@@ -1,0 +1,130 @@
+package io.cyclefleet.worker;
+
+import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.RedisTaskQueue;
+import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/** Fetches deliveries of one queue, claims them in Postgres, and hands the claimed ones to the executor. */
+final class FetchLoop implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(FetchLoop.class);
+
+    private final String queueName;
+    private final String workerId;
+    private final RedisTaskQueue queue;
+    private final TaskStore store;
+    private final InFlight inFlight;
+    private final int maxFetch;
+    private final Duration lease;
+    private final Duration block;
+    private final ExecutorService executor;
+    private final Consumer<TaskRun> runner;
+    private final WorkerMetrics metrics;
+    private volatile boolean stopping;
+
+    FetchLoop(String queueName, String workerId, RedisTaskQueue queue, TaskStore store, InFlight inFlight, int maxFetch,
+              Duration lease, Duration block, ExecutorService executor, Consumer<TaskRun> runner, WorkerMetrics metrics) {
+        this.queueName = queueName;
+        this.workerId = workerId;
+        this.queue = queue;
+        this.store = store;
+        this.inFlight = inFlight;
+        this.maxFetch = maxFetch;
+        this.lease = lease;
+        this.block = block;
+        this.executor = executor;
+        this.runner = runner;
+        this.metrics = metrics;
+    }
+
+    void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        long backoff = 100;
+        while (!stopping) {
+            try {
+                int permits = inFlight.acquireUpTo(maxFetch, block.toMillis());
+                if (permits == 0) {
+                    continue;
+                }
+                List<Delivery> got = List.of();
+                try {
+                    got = stopping ? List.of() : queue.fetch(queueName, workerId, permits, block);
+                } finally {
+                    inFlight.release(permits - got.size());
+                }
+                if (!got.isEmpty()) {
+                    start(got);
+                }
+                backoff = 100;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("fetch from queue %s failed (%s); retrying in %d ms", queueName, e.toString(), backoff);
+                try {
+                    Thread.sleep(backoff); // backoff while Redis or Postgres is unreachable
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    /**
+     * Claims the deliveries (one permit held for each) and starts the claimed ones; a started run keeps its
+     * permit until its result is committed. If the claim fails the deliveries stay pending on Redis and the
+     * orphan sweep resends them.
+     */
+    private void start(List<Delivery> got) {
+        Map<Long, Delivery> byTask = new HashMap<>();
+        List<Delivery> rejected = new ArrayList<>();
+        for (Delivery d : got) {
+            // malformed entries and a second copy of the same task in one fetch are rejected outright
+            if (d.taskId() <= 0 || d.attempt() <= 0 || byTask.putIfAbsent(d.taskId(), d) != null) {
+                rejected.add(d);
+            }
+        }
+        List<Delivery> valid = List.copyOf(byTask.values());
+        List<ClaimedTask> claimed;
+        try {
+            claimed = store.claim(workerId, valid, lease);
+        } catch (RuntimeException e) {
+            inFlight.release(got.size());
+            throw e;
+        }
+        List<TaskRun> runs = new ArrayList<>(claimed.size());
+        for (ClaimedTask t : claimed) {
+            runs.add(new TaskRun(t, byTask.remove(t.id())));
+        }
+        rejected.addAll(byTask.values());
+        if (!rejected.isEmpty()) {
+            metrics.staleDeliveries(rejected.size());
+            inFlight.release(rejected.size());
+            LOG.debugf("dropping %d stale, duplicate or malformed deliveries", rejected.size());
+            try {
+                queue.drop(rejected);
+            } catch (RuntimeException e) {
+                LOG.debugf("could not drop rejected deliveries: %s", e);
+            }
+        }
+        for (TaskRun run : runs) {
+            inFlight.add(run);
+            executor.execute(() -> runner.accept(run));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.cyclefleet.worker;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The tasks this worker holds, bounded by concurrency + prefetch permits. A permit is taken before a
+ * fetch and given back only once the task's result is committed (or the task handed back), so a slow or
+ * unreachable Postgres stops the worker from taking more work instead of piling it up in memory.
+ */
+final class InFlight {
+
+    private final Semaphore permits;
+    private final ConcurrentHashMap<Long, TaskRun> runs = new ConcurrentHashMap<>();
+
+    InFlight(int capacity) {
+        this.permits = new Semaphore(capacity);
+    }
+
+    /** Waits up to {@code wait} for one permit, then takes as many more as are free, up to {@code max}. */
+    int acquireUpTo(int max, long waitMillis) throws InterruptedException {
+        if (!permits.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
+            return 0;
+        }
+        int got = 1;
+        while (got < max && permits.tryAcquire()) {
+            got++;
+        }
+        return got;
+    }
+
+    void release(int n) {
+        if (n > 0) {
+            permits.release(n);
+        }
+    }
+
+    void add(TaskRun run) {
+        runs.put(run.task.id(), run);
+    }
+
+    /** Forgets a run and frees its permit; a second call for the same run does nothing. */
+    void done(TaskRun run) {
+        if (runs.remove(run.task.id(), run)) {
+            permits.release();
+        }
+    }
+
+    Collection<TaskRun> runs() {
+        return List.copyOf(runs.values());
+    }
+
+    int size() {
+        return runs.size();
+    }
+}

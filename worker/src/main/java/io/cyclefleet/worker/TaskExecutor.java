@@ -1,0 +1,98 @@
+package io.cyclefleet.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.handler.HandlerRegistry;
+import io.cyclefleet.handler.TaskContext;
+import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.handler.TaskHandler;
+import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskOutcome;
+import io.cyclefleet.task.TaskStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+/** Runs one attempt through its handler under the task's timeout and turns what happened into an outcome. */
+@ApplicationScoped
+class TaskExecutor {
+
+    private static final Logger LOG = Logger.getLogger(TaskExecutor.class);
+    static final int MAX_RESULT_BYTES = 64 * 1024;
+    static final int MAX_ERROR_CHARS = 8 * 1024;
+
+    private final HandlerRegistry handlers;
+    private final ObjectMapper json;
+
+    TaskExecutor(HandlerRegistry handlers, ObjectMapper json) {
+        this.handlers = handlers;
+        this.json = json;
+    }
+
+    TaskOutcome execute(TaskRun run, ScheduledExecutorService timers) {
+        ClaimedTask t = run.task;
+        MDC.put("cycleId", t.cycleId().toString());
+        MDC.put("taskId", Long.toString(t.id()));
+        MDC.put("attempt", Integer.toString(t.attempt()));
+        Instant deadline = Instant.now().plus(t.timeout());
+        ScheduledFuture<?> timer = timers.schedule(() -> run.interrupt("timed out after " + t.timeout()),
+                t.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        JsonNode result = null;
+        Exception failure = null;
+        try {
+            Optional<TaskHandler> handler = handlers.forKind(t.kind());
+            if (handler.isEmpty()) {
+                failure = new TaskFailure("no handler for kind '" + t.kind() + "' on this worker", true);
+            } else {
+                result = handler.get().handle(new TaskContext(t.id(), t.cycleId(), t.key(), t.attempt(),
+                        json.readTree(t.paramsJson()), deadline));
+            }
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            timer.cancel(false);
+            String reason = run.finish();
+            if (reason != null && (failure != null || Thread.currentThread().isInterrupted())) {
+                failure = new TaskFailure(reason, !reason.startsWith("lease"));
+            }
+            MDC.remove("cycleId");
+            MDC.remove("taskId");
+            MDC.remove("attempt");
+        }
+        return failure == null ? success(t, result) : failed(t, failure);
+    }
+
+    private TaskOutcome success(ClaimedTask t, JsonNode result) {
+        String text = result == null ? null : result.toString();
+        if (text != null && text.length() > MAX_RESULT_BYTES) {
+            return outcome(t, TaskStatus.FAILED, null, "result of " + text.length() + " bytes exceeds the limit of "
+                    + MAX_RESULT_BYTES + " bytes", null);
+        }
+        return outcome(t, TaskStatus.SUCCEEDED, text, null, null);
+    }
+
+    TaskOutcome failed(ClaimedTask t, Exception e) {
+        boolean retryable = !(e instanceof TaskFailure f) || f.retryable();
+        String message = e instanceof TaskFailure ? e.getMessage() : e.toString();
+        if (message.length() > MAX_ERROR_CHARS) {
+            message = message.substring(0, MAX_ERROR_CHARS) + "… (truncated)";
+        }
+        if (retryable && t.retry().hasAttemptAfter(t.attempt())) {
+            Instant next = Instant.now().plus(t.retry().delayAfter(t.attempt(), ThreadLocalRandom.current()));
+            LOG.debugf("attempt %d of task %d failed, retrying at %s: %s", t.attempt(), t.id(), next, message);
+            return outcome(t, TaskStatus.RETRY_WAIT, null, message, next);
+        }
+        LOG.infof("task %d (%s) failed on attempt %d of %d: %s", t.id(), t.key(), t.attempt(), t.retry().maxAttempts(), message);
+        return outcome(t, TaskStatus.FAILED, null, message, null);
+    }
+
+    private static TaskOutcome outcome(ClaimedTask t, TaskStatus status, String result, String error, Instant next) {
+        return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), status, result, error, next);
+    }
+}

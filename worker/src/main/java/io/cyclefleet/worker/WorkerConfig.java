@@ -1,0 +1,44 @@
+package io.cyclefleet.worker;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+@ConfigMapping(prefix = "cyclefleet.worker")
+public interface WorkerConfig {
+
+    /** Defaults to host-pid-random; must be unique among live workers. */
+    Optional<String> id();
+
+    @WithDefault("default")
+    List<String> queues();
+
+    /** Tasks run at once. */
+    @WithDefault("8")
+    int concurrency();
+
+    /** Tasks claimed beyond those running, so a worker never idles between fetches. Bounded. */
+    @WithDefault("8")
+    int prefetch();
+
+    /** Lease (visibility timeout) taken at claim and renewed by each heartbeat. */
+    @WithDefault("30s")
+    Duration lease();
+
+    @WithDefault("5s")
+    Duration heartbeat();
+
+    /** How long in-flight tasks may run on after SIGTERM before they are handed back. */
+    @WithDefault("25s")
+    Duration drainTimeout();
+
+    /** Longest blocking read on an empty queue; also bounds how long a drain waits for the fetch loop. */
+    @WithDefault("1s")
+    Duration fetchBlock();
+
+    /** Most results written to Postgres in one statement. */
+    @WithDefault("500")
+    int resultBatch();
+}
