@@ -18,7 +18,7 @@ create index cycle_created on cycle (created_at, id);
 create table task (
     id               bigint generated always as identity primary key,
     cycle_id         uuid        not null references cycle (id) on delete cascade,
-    key              text        not null,
+    step_key         text        not null,
     kind             text        not null,
     queue            text        not null,
     priority         text        not null,
@@ -41,13 +41,14 @@ create table task (
     queued_at        timestamptz,
     started_at       timestamptz,
     finished_at      timestamptz,
-    unique (cycle_id, key)
+    unique (cycle_id, step_key)
 );
 create index task_cycle_status on task (cycle_id, status);
 create index task_undispatched on task (queued_at) where status = 'QUEUED' and dispatched_at is null;
 create index task_retry_due on task (next_run_at) where status = 'RETRY_WAIT';
 create index task_running_lease on task (lease_expires_at) where status = 'RUNNING';
 create index task_running_worker on task (worker_id) where status = 'RUNNING';
+create index task_active_queue on task (queue) where status in ('QUEUED', 'RUNNING');
 
 create table task_dependency (
     task_id     bigint not null references task (id) on delete cascade,

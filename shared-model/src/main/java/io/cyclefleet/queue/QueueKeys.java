@@ -20,6 +20,11 @@ public record QueueKeys(String prefix) {
         return prefix + ":{completions}";
     }
 
+    /** The set of queue names in use, so sweeps find every stream without scanning keys. */
+    public String queues() {
+        return prefix + ":{meta}:queues";
+    }
+
     /** Written once per Redis dataset; its absence means Redis lost its data and must be refilled from Postgres. */
     public String epoch() {
         return prefix + ":{meta}:epoch";

@@ -83,6 +83,7 @@ public class RedisTaskQueue {
 
     /** Creates the queue's streams and group if missing. Groups start at 0 so nothing added before is skipped. */
     public void ensureQueue(String queue) {
+        redisson.getSet(keys.queues(), StringCodec.INSTANCE).add(queue);
         for (Priority p : BY_PRIORITY) {
             ensureGroup(keys.stream(queue, p), QueueKeys.WORKER_GROUP);
         }
@@ -117,6 +118,7 @@ public class RedisTaskQueue {
             return;
         }
         RBatch batch = redisson.createBatch(BatchOptions.defaults());
+        batch.getSet(keys.queues(), StringCodec.INSTANCE).addAllAsync(tasks.stream().map(QueuedTask::queue).distinct().toList());
         for (QueuedTask t : tasks) {
             RStreamAsync<String, String> s = batch.getStream(keys.stream(t.queue(), t.priority()), StringCodec.INSTANCE);
             s.addAsync(StreamAddArgs.entries("t", Long.toString(t.id()), "a", Integer.toString(t.attempt())));
@@ -281,6 +283,11 @@ public class RedisTaskQueue {
             total += stream(keys.stream(queue, p)).size();
         }
         return total;
+    }
+
+    /** Every queue that has been used since Redis last lost its data. */
+    public java.util.Set<String> knownQueues() {
+        return redisson.<String>getSet(keys.queues(), StringCodec.INSTANCE).readAll();
     }
 
     /** True when this Redis dataset carries our marker; false after FLUSHALL or a restart without persistence. */

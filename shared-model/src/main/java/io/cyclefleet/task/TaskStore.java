@@ -35,7 +35,7 @@ public class TaskStore {
                 update task t set status = 'RUNNING', worker_id = ?, started_at = now(), error = null,
                        lease_expires_at = now() + make_interval(secs => ?)
                 from v where t.id = v.id and t.attempt = v.attempt and t.status = 'QUEUED'
-                returning t.id, t.attempt, t.cycle_id, t.key, t.kind, t.params::text, t.timeout_ms,
+                returning t.id, t.attempt, t.cycle_id, t.step_key, t.kind, t.params::text, t.timeout_ms,
                           t.max_attempts, t.backoff_ms, t.max_backoff_ms, t.queue, t.priority),
             rejected as (
                 insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)

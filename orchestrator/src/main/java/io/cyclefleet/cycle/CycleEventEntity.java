@@ -1,0 +1,33 @@
+package io.cyclefleet.cycle;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.hibernate.annotations.Immutable;
+
+/** One line of a cycle's timeline (appended by triggers and by fenced-write rejections). */
+@Entity
+@Table(name = "cycle_event")
+@Immutable
+public class CycleEventEntity extends PanacheEntityBase {
+    @Id
+    public Long id;
+    @Column(name = "cycle_id")
+    public UUID cycleId;
+    @Column(name = "task_id")
+    public Long taskId;
+    public OffsetDateTime at;
+    public String type;
+    @Column(name = "from_status")
+    public String fromStatus;
+    @Column(name = "to_status")
+    public String toStatus;
+    public Integer attempt;
+    @Column(name = "worker_id")
+    public String workerId;
+    public String detail;
+}

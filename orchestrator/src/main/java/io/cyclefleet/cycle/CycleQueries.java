@@ -1,0 +1,118 @@
+package io.cyclefleet.cycle;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.api.Page;
+import io.cyclefleet.task.TaskEntity;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/** The read side of the API, through Panache. */
+@ApplicationScoped
+@Transactional(Transactional.TxType.SUPPORTS)
+public class CycleQueries {
+
+    private final EntityManager em;
+    private final ObjectMapper json;
+
+    public CycleQueries(EntityManager em, ObjectMapper json) {
+        this.em = em;
+        this.json = json;
+    }
+
+    public Optional<CycleViews.Cycle> cycle(UUID id) {
+        CycleEntity c = CycleEntity.findById(id);
+        if (c == null) {
+            return Optional.empty();
+        }
+        List<TaskEntity> tasks = TaskEntity.list("cycleId", Sort.by("id"), id);
+        Map<Long, List<String>> deps = dependencies(id);
+        Map<String, Long> counts = new TreeMap<>();
+        List<CycleViews.Task> views = new ArrayList<>(tasks.size());
+        for (TaskEntity t : tasks) {
+            counts.merge(t.status, 1L, Long::sum);
+            views.add(new CycleViews.Task(t.id, t.stepKey, t.kind, t.status, t.attempt, t.maxAttempts, t.queue, t.priority,
+                    deps.getOrDefault(t.id, List.of()), parse(t.result), t.error, t.workerId, t.createdAt, t.startedAt,
+                    t.finishedAt, t.nextRunAt));
+        }
+        return Optional.of(new CycleViews.Cycle(c.id, c.name, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt, counts, views));
+    }
+
+    private Map<Long, List<String>> dependencies(UUID cycle) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("""
+                select d.task_id, u.step_key from task_dependency d join task u on u.id = d.depends_on
+                where u.cycle_id = ?1 order by d.task_id, u.id""").setParameter(1, cycle).getResultList();
+        Map<Long, List<String>> out = new HashMap<>();
+        for (Object[] r : rows) {
+            out.computeIfAbsent(((Number) r[0]).longValue(), k -> new ArrayList<>()).add((String) r[1]);
+        }
+        return out;
+    }
+
+    public boolean exists(UUID id) {
+        return CycleEntity.count("id", id) > 0;
+    }
+
+    /** Newest first; {@code after} is the id of the last cycle of the previous page. */
+    public Page<CycleViews.CycleSummary> list(Optional<String> status, Optional<UUID> after, int limit) {
+        StringBuilder q = new StringBuilder("1 = 1");
+        Parameters p = new Parameters();
+        status.ifPresent(s -> {
+            q.append(" and status = :status");
+            p.and("status", s);
+        });
+        if (after.isPresent()) {
+            CycleEntity last = CycleEntity.findById(after.get());
+            if (last != null) {
+                q.append(" and (createdAt < :at or (createdAt = :at and id < :id))");
+                p.and("at", last.createdAt).and("id", last.id);
+            }
+        }
+        List<CycleEntity> rows = CycleEntity.find(q.toString(), Sort.descending("createdAt", "id"), p).page(0, limit + 1).list();
+        List<CycleViews.CycleSummary> items = new ArrayList<>();
+        for (int i = 0; i < Math.min(limit, rows.size()); i++) {
+            CycleEntity c = rows.get(i);
+            items.add(new CycleViews.CycleSummary(c.id, c.name, c.status, c.error, c.createdAt, c.finishedAt));
+        }
+        String next = rows.size() > limit ? items.get(items.size() - 1).id().toString() : null;
+        return new Page<>(items, next);
+    }
+
+    public Page<CycleViews.Event> events(UUID cycle, long after, int limit) {
+        List<CycleEventEntity> rows = CycleEventEntity.find("cycleId = ?1 and id > ?2", Sort.by("id"), cycle, after)
+                .page(0, limit + 1).list();
+        Map<Long, String> keys = new HashMap<>();
+        TaskEntity.<TaskEntity>list("cycleId", cycle).forEach(t -> keys.put(t.id, t.stepKey));
+        List<CycleViews.Event> items = new ArrayList<>();
+        for (int i = 0; i < Math.min(limit, rows.size()); i++) {
+            CycleEventEntity e = rows.get(i);
+            items.add(new CycleViews.Event(e.id, e.at, e.type, e.taskId, e.taskId == null ? null : keys.get(e.taskId),
+                    e.fromStatus, e.toStatus, e.attempt, e.workerId, e.detail));
+        }
+        String next = rows.size() > limit ? Long.toString(items.get(items.size() - 1).id()) : null;
+        return new Page<>(items, next);
+    }
+
+    private JsonNode parse(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return json.readTree(text);
+        } catch (JsonProcessingException e) {
+            return json.getNodeFactory().textNode(text);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.cyclefleet.cycle;
+
+import io.cyclefleet.api.ApiError;
+import io.cyclefleet.api.ConflictException;
+import io.cyclefleet.api.JsonBodies;
+import io.cyclefleet.api.Page;
+import io.cyclefleet.task.CycleStatus;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+@Path("/api/v1/cycles")
+@Produces(MediaType.APPLICATION_JSON)
+public class CycleResource {
+
+    static final int MAX_IDEMPOTENCY_KEY = 255;
+
+    private final CycleService service;
+    private final CycleQueries queries;
+    private final JsonBodies bodies;
+    private final OrchestratorConfig config;
+
+    public CycleResource(CycleService service, CycleQueries queries, JsonBodies bodies, OrchestratorConfig config) {
+        this.service = service;
+        this.queries = queries;
+        this.bodies = bodies;
+        this.config = config;
+    }
+
+    /** 202 with the new cycle; with an Idempotency-Key seen before, 200 with the first cycle instead. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey, @jakarta.ws.rs.core.Context UriInfo uri) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
+            throw InvalidSpecException.of("Idempotency-Key", "must be 1.." + MAX_IDEMPOTENCY_KEY + " characters");
+        }
+        CycleSpec spec = bodies.read(body, CycleSpec.class);
+        CycleStore.Submitted s = service.submit(spec, Optional.ofNullable(idempotencyKey));
+        URI location = uri.getBaseUriBuilder().path("api/v1/cycles").path(s.id().toString()).build();
+        return Response.status(s.created() ? 202 : 200).location(location)
+                .entity(new CycleViews.Submitted(s.id(), s.created() ? "ACCEPTED" : "EXISTING", !s.created())).build();
+    }
+
+    @GET
+    @Path("{id}")
+    public Response get(@PathParam("id") String id) {
+        UUID cycle = JsonBodies.uuid(id, "id");
+        return queries.cycle(cycle).map(c -> Response.ok(c).build()).orElseGet(() -> notFound(cycle));
+    }
+
+    @GET
+    public Page<CycleViews.CycleSummary> list(@QueryParam("status") String status, @QueryParam("limit") String limit,
+                                              @QueryParam("after") String after) {
+        Optional<String> st = Optional.ofNullable(status).filter(s -> !s.isBlank()).map(s -> s.toUpperCase(Locale.ROOT));
+        if (st.isPresent() && Arrays.stream(CycleStatus.values()).noneMatch(v -> v.name().equals(st.get()))) {
+            throw InvalidSpecException.of("status", "'" + status + "' is not one of " + Arrays.toString(CycleStatus.values()));
+        }
+        Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
+        return queries.list(st, cursor, JsonBodies.limit(limit, 50, config.limits().maxPageSize()));
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    public Response cancel(@PathParam("id") String id) {
+        UUID cycle = JsonBodies.uuid(id, "id");
+        return switch (service.cancel(cycle)) {
+            case NOT_FOUND -> notFound(cycle);
+            case ALREADY_FINISHED -> throw new ConflictException("cycle " + cycle + " has already finished");
+            case CANCELLED -> Response.ok(queries.cycle(cycle).orElseThrow()).build();
+        };
+    }
+
+    @GET
+    @Path("{id}/events")
+    public Response events(@PathParam("id") String id, @QueryParam("after") String after, @QueryParam("limit") String limit) {
+        UUID cycle = JsonBodies.uuid(id, "id");
+        if (!queries.exists(cycle)) {
+            return notFound(cycle);
+        }
+        long from = 0;
+        if (after != null && !after.isBlank()) {
+            try {
+                from = Long.parseLong(after.trim());
+            } catch (NumberFormatException e) {
+                throw InvalidSpecException.of("after", "must be an event id, got '" + after + "'");
+            }
+        }
+        return Response.ok(queries.events(cycle, from, JsonBodies.limit(limit, 200, 1000))).build();
+    }
+
+    private static Response notFound(UUID id) {
+        return Response.status(404).type(MediaType.APPLICATION_JSON).entity(ApiError.of("not found", "no cycle " + id)).build();
+    }
+}

@@ -1,0 +1,71 @@
+package io.cyclefleet.cycle;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+
+@ConfigMapping(prefix = "cyclefleet")
+public interface OrchestratorConfig {
+
+    Limits limits();
+
+    Defaults defaults();
+
+    Reconciler reconciler();
+
+    /** Named queue per kind when a step names none, e.g. cyclefleet.routes.deployment=deploy. */
+    Map<String, String> routes();
+
+    interface Limits {
+        @WithDefault("2000")
+        int maxSteps();
+
+        @WithDefault("16384")
+        int maxParamsBytes();
+
+        @WithDefault("PT24H")
+        Duration maxTimeout();
+
+        @WithDefault("PT24H")
+        Duration maxBackoff();
+
+        @WithDefault("200")
+        int maxPageSize();
+    }
+
+    interface Defaults {
+        @WithDefault("3")
+        int maxAttempts();
+
+        @WithDefault("PT1S")
+        Duration backoff();
+
+        @WithDefault("PT1M")
+        Duration maxBackoff();
+
+        @WithDefault("PT5M")
+        Duration timeout();
+    }
+
+    interface Reconciler {
+        /** How often the singleton loops (leases, retries, Redis repair, stalled cycles) run. */
+        @WithDefault("1s")
+        String every();
+
+        /** A QUEUED task not known to be on Redis this long after queueing is sent (again). */
+        @WithDefault("2s")
+        Duration dispatchGrace();
+
+        /** A stream entry unacknowledged this long is taken over and judged from Postgres. Above the lease. */
+        @WithDefault("60s")
+        Duration orphanIdle();
+
+        /** A worker silent this long is listed as gone. */
+        @WithDefault("30s")
+        Duration workerGoneAfter();
+
+        @WithDefault("1000")
+        int batch();
+    }
+}

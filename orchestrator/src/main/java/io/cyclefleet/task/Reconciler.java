@@ -1,0 +1,207 @@
+package io.cyclefleet.task;
+
+import io.cyclefleet.cycle.CycleAdvancer;
+import io.cyclefleet.cycle.CycleMetrics;
+import io.cyclefleet.cycle.OrchestratorConfig;
+import io.cyclefleet.db.Jdbc;
+import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.RedisTaskQueue;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps Redis and the cycles consistent with Postgres, on one orchestrator at a time. Each tick:
+ * <ol>
+ * <li>Redis lost its data (epoch marker gone)? Every QUEUED task is marked to be sent again.</li>
+ * <li>RETRY_WAIT tasks whose time has come move to their next attempt.</li>
+ * <li>RUNNING tasks whose lease expired are redelivered at the next attempt, or fail when out of attempts.</li>
+ * <li>QUEUED tasks not known to be on Redis are sent.</li>
+ * <li>Stream entries nobody acknowledged for longer than the orphan idle time are judged from Postgres:
+ *     still QUEUED at that attempt means resend; anything else means drop.</li>
+ * <li>Cycles with no task queued, running or waiting for a retry are advanced (lost completion notices).</li>
+ * </ol>
+ * Every repair is counted in {@code cyclefleet_reconciler_repairs}.
+ */
+@ApplicationScoped
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+    static final long LOCK_KEY = 0x6379_5432L;
+    static final String ORPHAN_CONSUMER = "reconciler";
+
+    private final SingletonLock lock;
+    private final TaskStore tasks;
+    private final TaskDispatcher dispatcher;
+    private final RedisTaskQueue queue;
+    private final CycleAdvancer advancer;
+    private final CycleMetrics metrics;
+    private final OrchestratorConfig.Reconciler config;
+    private final DataSource ds;
+
+    public Reconciler(SingletonLock lock, TaskStore tasks, TaskDispatcher dispatcher, RedisTaskQueue queue,
+                      CycleAdvancer advancer, CycleMetrics metrics, OrchestratorConfig config, DataSource ds) {
+        this.lock = lock;
+        this.tasks = tasks;
+        this.dispatcher = dispatcher;
+        this.queue = queue;
+        this.advancer = advancer;
+        this.metrics = metrics;
+        this.config = config.reconciler();
+        this.ds = ds;
+    }
+
+    @Scheduled(every = "${cyclefleet.reconciler.every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "1s")
+    void tick() {
+        try {
+            lock.runExclusively(LOCK_KEY, this::reconcile);
+        } catch (RuntimeException e) {
+            LOG.warnf("reconciler tick failed: %s", e.toString());
+        }
+    }
+
+    /** One full pass; public so tests can run it without waiting for the schedule. */
+    public void reconcile() {
+        step("redis epoch", this::repairLostRedis);
+        step("due retries", this::promoteRetries);
+        step("expired leases", this::expireLeases);
+        step("undispatched", this::dispatchUnsent);
+        step("orphaned entries", this::sweepOrphans);
+        step("stalled cycles", this::advanceStalled);
+    }
+
+    private void step(String name, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warnf("reconciler step '%s' failed: %s", name, e.toString());
+        }
+    }
+
+    void repairLostRedis() {
+        if (queue.epochPresent()) {
+            return;
+        }
+        int resend = tasks.forgetDispatches();
+        queue.ensureCompletions();
+        activeQueues().forEach(queue::ensureQueue);
+        queue.markEpoch(UUID.randomUUID().toString());
+        metrics.repaired("redis_data_lost", 1);
+        if (resend > 0) {
+            LOG.warnf("Redis lost its data (epoch marker missing): %d queued task(s) will be sent again from Postgres", resend);
+        }
+    }
+
+    void promoteRetries() {
+        List<QueuedTask> due = tasks.promoteDueRetries(config.batch());
+        dispatcher.dispatch(due);
+    }
+
+    void expireLeases() {
+        TaskStore.Expired expired = tasks.expireLeases(config.batch());
+        if (!expired.requeued().isEmpty()) {
+            LOG.warnf("redelivering %d task(s) whose lease expired", expired.requeued().size());
+        }
+        metrics.repaired("lease_expired_redelivered", expired.requeued().size());
+        metrics.repaired("lease_expired_failed", expired.cyclesWithFailures().size());
+        dispatcher.dispatch(expired.requeued());
+        advancer.advance(expired.cyclesWithFailures());
+    }
+
+    void dispatchUnsent() {
+        List<QueuedTask> unsent = tasks.undispatched(config.dispatchGrace(), config.batch());
+        if (unsent.isEmpty()) {
+            markAcceptedRunning();
+            return;
+        }
+        unsent.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
+        metrics.repaired("undispatched_sent", unsent.size());
+        dispatcher.dispatch(unsent);
+        markAcceptedRunning();
+    }
+
+    private void markAcceptedRunning() {
+        Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update cycle c set status = 'RUNNING', updated_at = now()
+                    where c.status = 'ACCEPTED' and not exists (
+                        select 1 from task t where t.cycle_id = c.id and t.status = 'QUEUED' and t.dispatched_at is null)""")) {
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    void sweepOrphans() {
+        for (String q : queue.knownQueues()) {
+            List<Delivery> orphans = queue.claimOrphans(q, ORPHAN_CONSUMER, config.orphanIdle(), config.batch());
+            if (orphans.isEmpty()) {
+                continue;
+            }
+            Map<Long, TaskStore.State> states = new HashMap<>();
+            tasks.states(orphans.stream().map(Delivery::taskId).toList()).forEach(s -> states.put(s.id(), s));
+            List<QueuedTask> resend = new ArrayList<>();
+            Set<Long> seen = new LinkedHashSet<>();
+            for (Delivery d : orphans) {
+                TaskStore.State s = states.get(d.taskId());
+                if (s != null && s.status() == TaskStatus.QUEUED && s.attempt() == d.attempt() && seen.add(s.id())) {
+                    resend.add(new QueuedTask(s.id(), s.attempt(), s.queue(), s.priority()));
+                }
+            }
+            if (!resend.isEmpty()) {
+                LOG.warnf("queue %s: %d task(s) were fetched but never claimed (worker lost?); sending them again", q, resend.size());
+            }
+            queue.enqueue(resend);
+            queue.drop(orphans);
+            metrics.repaired("orphan_resent", resend.size());
+            metrics.repaired("orphan_dropped", orphans.size() - resend.size());
+        }
+    }
+
+    void advanceStalled() {
+        List<UUID> stalled = Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select c.id from cycle c
+                    where c.status in ('ACCEPTED', 'RUNNING') and c.updated_at < now() - interval '1 second'
+                      and not exists (select 1 from task t where t.cycle_id = c.id and t.status in ('QUEUED', 'RUNNING', 'RETRY_WAIT'))
+                    limit ?""")) {
+                ps.setInt(1, config.batch());
+                List<UUID> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return out;
+            }
+        });
+        if (!stalled.isEmpty()) {
+            metrics.repaired("stalled_cycle_advanced", stalled.size());
+            advancer.advance(stalled);
+        }
+    }
+
+    private List<String> activeQueues() {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select distinct queue from task where status in ('QUEUED', 'RUNNING')");
+                 ResultSet rs = ps.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+                return out;
+            }
+        });
+    }
+}
