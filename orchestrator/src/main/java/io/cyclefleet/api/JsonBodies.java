@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -42,21 +42,25 @@ public class JsonBodies {
         if (body == null || body.isBlank()) {
             throw InvalidSpecException.of("$", "request body is empty; expected a JSON object");
         }
-        ObjectReader reader = strict.readerFor(type);
+        JsonNode tree;
         try {
-            T value = reader.readValue(body);
-            if (value == null) {
-                throw InvalidSpecException.of("$", "expected a JSON object, got null");
-            }
-            return value;
+            tree = strict.readTree(body);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw InvalidSpecException.of("$", "malformed JSON" + where + ": " + e.getOriginalMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw InvalidSpecException.of("$", "expected a JSON object, got " + (tree == null ? "nothing" : tree.getNodeType().name().toLowerCase()));
+        }
+        try {
+            return strict.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             throw InvalidSpecException.of(path(e), "unknown field '" + e.getPropertyName() + "'");
         } catch (JsonMappingException e) {
             throw InvalidSpecException.of(path(e), "wrong type or value: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw InvalidSpecException.of("$", "malformed JSON" + where + ": " + e.getOriginalMessage());
+            throw InvalidSpecException.of("$", e.getOriginalMessage());
         }
     }
 

@@ -1,0 +1,200 @@
+package io.cyclefleet.fleet;
+
+import static io.cyclefleet.support.Cycles.awaitEnd;
+import static io.cyclefleet.support.Cycles.sleeps;
+import static io.cyclefleet.support.Cycles.spec;
+import static io.cyclefleet.support.Cycles.step;
+import static io.cyclefleet.support.Cycles.submit;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cyclefleet.queue.RedisTaskQueue;
+import io.cyclefleet.support.Db;
+import io.cyclefleet.support.WorkerProcess;
+import io.cyclefleet.task.Priority;
+import io.cyclefleet.task.QueuedTask;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+
+/**
+ * The reliability claims, done for real: separate worker JVMs are killed with SIGKILL, stopped with
+ * SIGTERM, Redis is flushed mid-run, finished tasks are delivered again. Each test asserts on its own
+ * cycles only, through the API and directly in Postgres (the system of record).
+ */
+@QuarkusTest
+class FleetReliabilityTest {
+
+    @Inject
+    RedissonClient redisson;
+    @Inject
+    RedisTaskQueue queue;
+
+    private final List<WorkerProcess> workers = new ArrayList<>();
+
+    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
+        WorkerProcess w = b.start();
+        workers.add(w);
+        return w;
+    }
+
+    @AfterEach
+    void stopWorkers() throws InterruptedException {
+        for (WorkerProcess w : workers) {
+            w.close();
+        }
+    }
+
+    private static void assertEachTaskSucceededExactlyOnce(UUID cycle, int tasks) {
+        assertEquals(tasks, Db.count("select count(*) from task where cycle_id = ? and status = 'SUCCEEDED'", cycle));
+        assertEquals(tasks, Db.count("select count(distinct task_id) from cycle_event where cycle_id = ? and type = 'task.succeeded'", cycle));
+        assertEquals(tasks, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.succeeded'", cycle),
+                "a task succeeded more than once");
+    }
+
+    @Test
+    void killNineOfAWorkerHoldingTasksLosesNothing() throws Exception {
+        WorkerProcess a = worker(WorkerProcess.builder("kill-a"));
+        worker(WorkerProcess.builder("kill-b"));
+        UUID id = submit(spec("kill9", sleeps("s", 16, "PT1S")));
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                Db.count("select count(*) from task where cycle_id = ? and worker_id = 'kill-a' and status = 'RUNNING'", id) >= 2);
+
+        a.kill9();
+
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(60));
+        assertEquals("SUCCEEDED", c.getString("status"));
+        assertEachTaskSucceededExactlyOnce(id, 16);
+        assertTrue(Db.count("select count(*) from task where cycle_id = ? and attempt >= 2", id) >= 2,
+                "the killed worker's tasks were redelivered at a later attempt");
+        assertTrue(Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'lease expired: worker kill-a%'", id) >= 2);
+        assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and worker_id = 'kill-a' and status = 'SUCCEEDED' and attempt = 1 "
+                + "and finished_at > (select min(at) from cycle_event where cycle_id = ? and detail like 'lease expired%')", id, id));
+        await().atMost(Duration.ofSeconds(15)).until(() -> "GONE".equals(workerState("kill-a")));
+    }
+
+    @Test
+    void flushAllMidRunLosesNothing() throws Exception {
+        worker(WorkerProcess.builder("flush-a"));
+        List<Map<String, Object>> steps = new ArrayList<>(sleeps("s", 24, "PT0.3S"));
+        steps.add(step("last", "noop", Map.of(), steps.stream().map(s -> (String) s.get("key")).toArray(String[]::new)));
+        UUID id = submit(spec("flushall", steps));
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                Db.count("select count(*) from task where cycle_id = ? and status = 'SUCCEEDED'", id) >= 4);
+
+        redisson.getKeys().flushall();
+
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(60));
+        assertEquals("SUCCEEDED", c.getString("status"));
+        assertEachTaskSucceededExactlyOnce(id, 25);
+        assertTrue(queue.epochPresent(), "the reconciler re-marked the refilled Redis");
+    }
+
+    @Test
+    void duplicateDeliveryOfAFinishedTaskChangesNothing() throws Exception {
+        worker(WorkerProcess.builder("dup-a"));
+        UUID id = submit(spec("duplicate", List.of(step("only", "fail", Map.of("times", 1)))));
+        assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(30)).getString("status"));
+        long taskId = Db.count("select id from task where cycle_id = ?", id);
+        String before = row(taskId);
+
+        queue.enqueue(List.of(new QueuedTask(taskId, 1, "default", Priority.NORMAL), new QueuedTask(taskId, 2, "default", Priority.HIGH)));
+
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.delivery_rejected'", taskId) == 2);
+        assertEquals(before, row(taskId));
+        assertEquals("SUCCEEDED", given().get("/api/v1/cycles/" + id).then().extract().path("status"));
+        assertEachTaskSucceededExactlyOnce(id, 1);
+    }
+
+    private static String row(long taskId) {
+        return Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and attempt = 2", taskId) + "/"
+                + Db.count("select extract(epoch from finished_at) * 1000000 from task where id = ?", taskId) + "/"
+                + Db.count("select count(*) from cycle_event where task_id = ? and type <> 'task.delivery_rejected'", taskId);
+    }
+
+    @Test
+    void sigtermDrainsWithinTheGracePeriodAndHandsTheRestBackAtOnce() throws Exception {
+        Duration drain = Duration.ofSeconds(3);
+        WorkerProcess a = worker(WorkerProcess.builder("drain-a").with("cyclefleet.worker.concurrency", "3")
+                .with("cyclefleet.worker.prefetch", "8").with("cyclefleet.worker.drain-timeout", "3s"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "LIVE".equals(workerState("drain-a")));
+        List<Map<String, Object>> steps = new ArrayList<>();
+        steps.add(step("short0", "sleep", Map.of("duration", "PT1.5S")));
+        steps.add(step("short1", "sleep", Map.of("duration", "PT1.5S")));
+        steps.add(step("long", "sleep", Map.of("duration", "PT6S")));
+        steps.addAll(sleeps("waiting", 5, "PT1S"));
+        UUID id = submit(spec("drain", steps));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() ->
+                Db.count("select count(*) from task where cycle_id = ? and worker_id = 'drain-a' and status = 'RUNNING'", id) == 8);
+
+        Duration took = a.terminate(drain.plusSeconds(10));
+
+        assertTrue(took.compareTo(drain.plusSeconds(5)) < 0, "drained worker took " + took + " to exit");
+        assertEquals(5, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'QUEUED' and attempt = 1 "
+                + "and detail like 'handed back unstarted%'", id), "unstarted tasks handed back at once, same attempt");
+        assertEquals(2, Db.count("select count(*) from task where cycle_id = ? and step_key like 'short%' and status = 'SUCCEEDED' "
+                + "and worker_id = 'drain-a' and attempt = 1", id), "in-flight tasks finished within the grace period");
+        assertEquals(1, Db.count("select count(*) from task where cycle_id = ? and step_key = 'long' and status = 'QUEUED' and attempt = 2", id),
+                "the task still running at the deadline was handed back at its next attempt");
+        assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and status = 'RUNNING'", id), "nothing left leased by the gone worker");
+        assertEquals("GONE", workerState("drain-a"));
+
+        worker(WorkerProcess.builder("drain-b"));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(40));
+        assertEquals("SUCCEEDED", c.getString("status"));
+        assertEachTaskSucceededExactlyOnce(id, 8);
+        assertEquals(0, Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'lease expired%'", id),
+                "no task waited for its lease to expire");
+    }
+
+    @Test
+    void aTaskLongerThanItsLeaseKeepsItByHeartbeat() throws Exception {
+        worker(WorkerProcess.builder("lease-a").with("cyclefleet.worker.concurrency", "1").with("cyclefleet.worker.prefetch", "0"));
+        worker(WorkerProcess.builder("lease-b"));
+        UUID id = submit(spec("long-lease", List.of(step("long", "sleep", Map.of("duration", "PT7S")))));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("SUCCEEDED", c.getString("status"));
+        assertEquals(1, c.getInt("tasks[0].attempts"), "a 7 s task under a 3 s lease was never redelivered");
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.running'", id));
+    }
+
+    @Test
+    void retriesBackOffThenSucceedAndExhaustedRetriesFailTheCycle() throws Exception {
+        worker(WorkerProcess.builder("retry-a"));
+        UUID ok = submit(spec("retry-ok", List.of(Map.of("key", "flaky", "kind", "fail", "params", Map.of("times", 2),
+                "retry", Map.of("maxAttempts", 3, "backoff", "PT0.2S", "maxBackoff", "PT1S")))));
+        UUID bad = submit(spec("retry-bad", List.of(
+                Map.of("key", "broken", "kind", "fail", "params", Map.of("times", 5), "retry", Map.of("maxAttempts", 2, "backoff", "PT0.2S")),
+                Map.of("key", "slow", "kind", "sleep", "params", Map.of("duration", "PT10S"), "timeout", "PT1S", "retry", Map.of("maxAttempts", 1)),
+                step("after", "noop", Map.of(), "broken"))));
+
+        JsonPath good = awaitEnd(ok, Duration.ofSeconds(30));
+        assertEquals("SUCCEEDED", good.getString("status"));
+        assertEquals(3, good.getInt("tasks[0].attempts"));
+        assertEquals(2, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'RETRY_WAIT'", ok));
+
+        JsonPath failed = awaitEnd(bad, Duration.ofSeconds(30));
+        assertEquals("FAILED", failed.getString("status"));
+        assertTrue(failed.getString("error").contains("broken"), failed.getString("error"));
+        assertEquals("FAILED", failed.getString("tasks.find { it.key == 'broken' }.status"));
+        assertEquals("planned failure 2 of 5", failed.getString("tasks.find { it.key == 'broken' }.error"));
+        assertEquals("timed out after PT1S", failed.getString("tasks.find { it.key == 'slow' }.error"));
+        assertEquals("SKIPPED", failed.getString("tasks.find { it.key == 'after' }.status"));
+    }
+
+    private static String workerState(String id) {
+        List<Map<String, Object>> list = given().get("/api/v1/workers").then().statusCode(200).extract().jsonPath().getList("$");
+        return list.stream().filter(w -> id.equals(w.get("id"))).map(w -> (String) w.get("state")).findFirst().orElse("ABSENT");
+    }
+}

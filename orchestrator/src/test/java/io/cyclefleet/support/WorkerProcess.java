@@ -1,0 +1,124 @@
+package io.cyclefleet.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real worker: a separate JVM started from the worker module's packaged fast-jar, against the same
+ * Postgres database and Redis key prefix as the orchestrator under test. Tests kill it with SIGKILL or
+ * stop it with SIGTERM for real.
+ */
+public final class WorkerProcess implements AutoCloseable {
+
+    public static final Path JAR = Path.of("..", "worker", "target", "quarkus-app", "quarkus-run.jar");
+
+    private final String id;
+    private final Process process;
+    private final Path log;
+
+    private WorkerProcess(String id, Process process, Path log) {
+        this.id = id;
+        this.process = process;
+        this.log = log;
+    }
+
+    public static Builder builder(String id) {
+        return new Builder(id);
+    }
+
+    public static final class Builder {
+        private final String id;
+        private final Map<String, String> props = new TreeMap<>();
+
+        private Builder(String id) {
+            this.id = id;
+            props.put("cyclefleet.worker.id", id);
+            props.put("quarkus.http.port", "0");
+            props.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:5432/test");
+            props.put("cyclefleet.redis.key-prefix", "cftest");
+            props.put("cyclefleet.worker.lease", "3s");
+            props.put("cyclefleet.worker.heartbeat", "500ms");
+            props.put("cyclefleet.worker.fetch-block", "500ms");
+            props.put("cyclefleet.worker.drain-timeout", "5s");
+            props.put("cyclefleet.worker.concurrency", "4");
+            props.put("cyclefleet.worker.prefetch", "4");
+        }
+
+        public Builder with(String key, String value) {
+            props.put(key, value);
+            return this;
+        }
+
+        public WorkerProcess start() throws IOException {
+            if (!Files.exists(JAR)) {
+                throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: build the worker first "
+                        + "(./mvnw -B verify builds modules in order; or ./mvnw -pl worker -am -DskipTests package)");
+            }
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-XX:+UseSerialGC");
+            cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.add("-Xmx256m");
+            props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+            cmd.add("-jar");
+            cmd.add(JAR.toString());
+            Path logs = Path.of("target", "worker-logs");
+            Files.createDirectories(logs);
+            Path log = logs.resolve(id + ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new WorkerProcess(id, p, log);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook, no drain, exactly like an OOM kill or node loss. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, as Kubernetes sends on scale-down; returns how long the process took to exit. */
+    public Duration terminate(Duration max) throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("worker " + id + " did not exit within " + max + " of SIGTERM; log: " + log);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    public File logFile() {
+        return log.toFile();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
