@@ -290,6 +290,15 @@ public class RedisTaskQueue {
         return redisson.<String>getSet(keys.queues(), StringCodec.INSTANCE).readAll();
     }
 
+    /** True when Redis answers. */
+    public boolean ping() {
+        try {
+            return redisson.getKeys().count() >= 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** True when this Redis dataset carries our marker; false after FLUSHALL or a restart without persistence. */
     public boolean epochPresent() {
         return redisson.getBucket(keys.epoch(), StringCodec.INSTANCE).isExists();
