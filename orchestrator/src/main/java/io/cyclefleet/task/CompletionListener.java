@@ -1,6 +1,7 @@
 package io.cyclefleet.task;
 
 import io.cyclefleet.cycle.CycleAdvancer;
+import io.cyclefleet.db.Backoff;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -47,26 +48,22 @@ public class CompletionListener implements Runnable {
 
     @Override
     public void run() {
-        long backoff = 100;
+        Backoff backoff = new Backoff();
         while (!stopping) {
             try {
                 List<UUID> cycles = queue.readCompletions(consumer, 1000, Duration.ofSeconds(1));
                 if (!cycles.isEmpty()) {
                     advancer.advance(cycles);
                 }
-                backoff = 100;
+                backoff.reset();
             } catch (RuntimeException e) {
                 if (stopping) {
                     return;
                 }
-                LOG.warnf("completion listener: %s; retrying in %d ms", e.toString(), backoff);
-                try {
-                    Thread.sleep(backoff); // backoff while Redis or Postgres is unreachable
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                LOG.warnf("completion listener: %s; retrying in %d ms", e.toString(), backoff.nextMillis());
+                if (!backoff.pause()) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 5_000);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.cyclefleet.worker;
 
+import io.cyclefleet.db.Backoff;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
@@ -52,7 +53,7 @@ final class FetchLoop implements Runnable {
 
     @Override
     public void run() {
-        long backoff = 100;
+        Backoff backoff = new Backoff();
         while (!stopping) {
             try {
                 int permits = inFlight.acquireUpTo(maxFetch, block.toMillis());
@@ -68,19 +69,15 @@ final class FetchLoop implements Runnable {
                 if (!got.isEmpty()) {
                     start(got);
                 }
-                backoff = 100;
+                backoff.reset();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("fetch from queue %s failed (%s); retrying in %d ms", queueName, e.toString(), backoff);
-                try {
-                    Thread.sleep(backoff); // backoff while Redis or Postgres is unreachable
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                LOG.warnf("fetch from queue %s failed (%s); retrying in %d ms", queueName, e.toString(), backoff.nextMillis());
+                if (!backoff.pause()) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 5_000);
             }
         }
     }

@@ -46,7 +46,22 @@ final class InFlight {
     void done(TaskRun run) {
         if (runs.remove(run.task.id(), run)) {
             permits.release();
+            synchronized (this) {
+                notifyAll();
+            }
         }
+    }
+
+    /** Waits until no run is held or the deadline passes; returns true when empty. */
+    synchronized boolean awaitEmpty(java.time.Instant deadline) throws InterruptedException {
+        while (!runs.isEmpty()) {
+            long left = java.time.Duration.between(java.time.Instant.now(), deadline).toMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
     }
 
     Collection<TaskRun> runs() {

@@ -1,5 +1,6 @@
 package io.cyclefleet.worker;
 
+import io.cyclefleet.db.Backoff;
 import io.cyclefleet.db.StoreException;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
@@ -32,7 +33,6 @@ final class ResultWriter implements Runnable {
     private final int maxBatch;
     private final WorkerMetrics metrics;
     private volatile boolean stopping;
-    private volatile boolean writing;
 
     ResultWriter(String workerId, TaskStore store, RedisTaskQueue queue, InFlight inFlight, int maxBatch, WorkerMetrics metrics) {
         this.workerId = workerId;
@@ -47,11 +47,7 @@ final class ResultWriter implements Runnable {
         pending.add(new Finished(run, outcome));
     }
 
-    /** True when nothing waits to be written. */
-    boolean idle() {
-        return pending.isEmpty() && !writing;
-    }
-
+    /** Finishes writing what is pending, then ends the loop. */
     void stop() {
         stopping = true;
     }
@@ -65,7 +61,6 @@ final class ResultWriter implements Runnable {
                 if (first == null) {
                     continue;
                 }
-                writing = true;
                 batch.add(first);
                 pending.drainTo(batch, maxBatch - 1);
                 write(batch);
@@ -74,7 +69,6 @@ final class ResultWriter implements Runnable {
                 return;
             } finally {
                 batch.clear();
-                writing = false;
             }
         }
     }
@@ -82,14 +76,15 @@ final class ResultWriter implements Runnable {
     private void write(List<Finished> batch) throws InterruptedException {
         List<TaskOutcome> outcomes = batch.stream().map(Finished::outcome).toList();
         TaskStore.Completion completion = null;
-        long backoff = 100;
+        Backoff backoff = new Backoff();
         while (completion == null) {
             try {
                 completion = store.complete(workerId, outcomes);
             } catch (StoreException e) {
-                LOG.warnf("could not write %d result(s) to Postgres (%s); retrying in %d ms", batch.size(), e.getMessage(), backoff);
-                Thread.sleep(backoff); // backoff between attempts at an unreachable database, not synchronisation
-                backoff = Math.min(backoff * 2, 5_000);
+                LOG.warnf("could not write %d result(s) to Postgres (%s); retrying in %d ms", batch.size(), e.getMessage(), backoff.nextMillis());
+                if (!backoff.pause()) {
+                    throw new InterruptedException("stopped while waiting for Postgres");
+                }
             }
         }
         List<Delivery> deliveries = new ArrayList<>(batch.size());

@@ -22,7 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,6 +45,7 @@ public class WorkerRuntime {
     private WorkerIdentity identity;
     private InFlight inFlight;
     private ResultWriter writer;
+    private Thread writerThread;
     private ExecutorService pool;
     private ScheduledExecutorService timers;
     private ScheduledExecutorService heartbeat;
@@ -70,7 +70,7 @@ public class WorkerRuntime {
         pool = Executors.newFixedThreadPool(config.concurrency(), named("task"));
         timers = Executors.newSingleThreadScheduledExecutor(named("task-timeout"));
         writer = new ResultWriter(identity.id(), store, queue, inFlight, config.resultBatch(), metrics);
-        start(writer, "result-writer");
+        writerThread = start(writer, "result-writer");
         for (String q : config.queues()) {
             try {
                 queue.ensureQueue(q);
@@ -140,14 +140,14 @@ public class WorkerRuntime {
         List<TaskRun> waiting = inFlight.runs().stream().filter(TaskRun::takeForHandBack).toList();
         handBack(waiting, false, "handed back unstarted: worker " + identity.id() + " is draining");
 
-        waitUntil(() -> inFlight.size() == 0, deadline);
+        awaitEmpty(deadline);
         List<TaskRun> running = inFlight.runs().stream().filter(TaskRun::isRunning).toList();
         if (!running.isEmpty()) {
             handBack(running, true, "interrupted: worker " + identity.id() + " drained after " + config.drainTimeout());
             running.forEach(r -> r.interrupt("worker drained"));
         }
-        waitUntil(() -> writer.idle(), Instant.now().plusSeconds(5));
         writer.stop();
+        join(writerThread, Duration.ofSeconds(5));
         pool.shutdownNow();
         timers.shutdownNow();
         heartbeat.shutdownNow();
@@ -177,14 +177,11 @@ public class WorkerRuntime {
         runs.forEach(inFlight::done);
     }
 
-    private static void waitUntil(BooleanSupplier condition, Instant deadline) {
-        while (!condition.getAsBoolean() && Instant.now().isBefore(deadline)) {
-            try {
-                Thread.sleep(20); // polling in-flight state during drain; no signal to wait on across threads
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    private void awaitEmpty(Instant deadline) {
+        try {
+            inFlight.awaitEmpty(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -196,11 +193,12 @@ public class WorkerRuntime {
         }
     }
 
-    private void start(Runnable r, String name) {
+    private Thread start(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         threads.add(t);
         t.start();
+        return t;
     }
 
     private static ThreadFactory named(String prefix) {
