@@ -183,9 +183,13 @@ public class TaskStore {
             return;
         }
         Jdbc.inTransaction(ds, c -> {
+            // SKIP LOCKED: a row a worker is claiming right now needs no mark, and never waiting on
+            // another transaction's row lock means this statement can never be part of a deadlock.
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set dispatched_at = now() from unnest(?::bigint[], ?::int[]) as v(id, attempt)
-                    where t.id = v.id and t.attempt = v.attempt and t.status = 'QUEUED'""")) {
+                    update task t set dispatched_at = now()
+                    where t.id in (select x.id from task x join unnest(?::bigint[], ?::int[]) as v(id, attempt)
+                                     on x.id = v.id and x.attempt = v.attempt
+                                   where x.status = 'QUEUED' order by x.id for update skip locked)""")) {
                 ps.setArray(1, longs(c, tasks.stream().map(QueuedTask::id).toList()));
                 ps.setArray(2, ints(c, tasks.stream().map(QueuedTask::attempt).toList()));
                 return ps.executeUpdate();

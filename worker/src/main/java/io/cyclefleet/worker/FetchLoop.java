@@ -1,6 +1,7 @@
 package io.cyclefleet.worker;
 
 import io.cyclefleet.db.Backoff;
+import io.cyclefleet.db.StoreException;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
@@ -83,9 +84,27 @@ final class FetchLoop implements Runnable {
     }
 
     /**
+     * Claims, retrying with backoff while Postgres refuses (deadlock victim, outage): the deliveries are
+     * already ours on Redis, and leaving them would delay them until the orphan sweep. Returns null only
+     * when the loop is stopping.
+     */
+    private List<ClaimedTask> claimHolding(List<Delivery> valid) {
+        Backoff backoff = new Backoff();
+        while (true) {
+            try {
+                return store.claim(workerId, valid, lease);
+            } catch (StoreException e) {
+                LOG.warnf("claiming %d task(s) failed (%s); retrying in %d ms", valid.size(), e.getMessage(), backoff.nextMillis());
+                if (stopping || !backoff.pause()) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    /**
      * Claims the deliveries (one permit held for each) and starts the claimed ones; a started run keeps its
-     * permit until its result is committed. If the claim fails the deliveries stay pending on Redis and the
-     * orphan sweep resends them.
+     * permit until its result is committed.
      */
     private void start(List<Delivery> got) {
         Map<Long, Delivery> byTask = new HashMap<>();
@@ -97,12 +116,10 @@ final class FetchLoop implements Runnable {
             }
         }
         List<Delivery> valid = List.copyOf(byTask.values());
-        List<ClaimedTask> claimed;
-        try {
-            claimed = store.claim(workerId, valid, lease);
-        } catch (RuntimeException e) {
+        List<ClaimedTask> claimed = claimHolding(valid);
+        if (claimed == null) {
             inFlight.release(got.size());
-            throw e;
+            return; // stopping: the deliveries stay pending and the orphan sweep resends them
         }
         List<TaskRun> runs = new ArrayList<>(claimed.size());
         for (ClaimedTask t : claimed) {
