@@ -48,7 +48,8 @@ class QueueSemanticsTest {
             assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and status <> 'QUEUED'", id));
         }
         try (WorkerProcess w = WorkerProcess.builder("prio-a").with("cyclefleet.worker.queues", "prio")
-                .with("cyclefleet.worker.concurrency", "1").with("cyclefleet.worker.prefetch", "0").start()) {
+                .with("cyclefleet.worker.concurrency", "1").with("cyclefleet.worker.prefetch", "16").start()) {
+            // one fetch takes all nine (high first); the single task thread must then keep that order
             assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(30)).getString("status"));
         }
         assertEquals(0, Db.count("""

@@ -115,15 +115,21 @@ final class FetchLoop implements Runnable {
                 rejected.add(d);
             }
         }
-        List<Delivery> valid = List.copyOf(byTask.values());
+        List<Delivery> valid = got.stream().filter(d -> byTask.get(d.taskId()) == d).toList();
         List<ClaimedTask> claimed = claimHolding(valid);
         if (claimed == null) {
             inFlight.release(got.size());
             return; // stopping: the deliveries stay pending and the orphan sweep resends them
         }
+        // Start in delivery order (priority first, then FIFO); the claim returns rows in no particular order.
+        Map<Long, ClaimedTask> claimedById = new HashMap<>();
+        claimed.forEach(t -> claimedById.put(t.id(), t));
         List<TaskRun> runs = new ArrayList<>(claimed.size());
-        for (ClaimedTask t : claimed) {
-            runs.add(new TaskRun(t, byTask.remove(t.id())));
+        for (Delivery d : valid) {
+            ClaimedTask t = claimedById.get(d.taskId());
+            if (t != null) {
+                runs.add(new TaskRun(t, byTask.remove(t.id())));
+            }
         }
         rejected.addAll(byTask.values());
         if (!rejected.isEmpty()) {

@@ -1,0 +1,83 @@
+package io.cyclefleet.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.RedisConfig;
+import io.cyclefleet.queue.RedisTaskQueue;
+import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.Priority;
+import io.cyclefleet.task.RetryPolicy;
+import io.cyclefleet.task.TaskStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Claimed tasks start in delivery order (priority, then FIFO), whatever order Postgres returns the claims in. */
+class FetchLoopOrderTest {
+
+    private static final RedisConfig CONFIG = new RedisConfig() {
+        public String address() { return "redis://unused"; }
+        public Optional<String> password() { return Optional.empty(); }
+        public int database() { return 0; }
+        public String keyPrefix() { return "unit"; }
+        public int connectionPoolSize() { return 1; }
+        public Duration timeout() { return Duration.ofSeconds(1); }
+    };
+
+    @Test
+    void runsStartInDeliveryOrder() throws Exception {
+        List<Delivery> deliveries = List.of(
+                new Delivery("q", Priority.HIGH, "1-1", 30, 1),
+                new Delivery("q", Priority.NORMAL, "1-2", 10, 1),
+                new Delivery("q", Priority.NORMAL, "1-3", 20, 1),
+                new Delivery("q", Priority.LOW, "1-4", 5, 1));
+        FetchLoop[] loop = new FetchLoop[1];
+        RedisTaskQueue queue = new RedisTaskQueue(null, CONFIG) {
+            private boolean served;
+
+            @Override
+            public List<Delivery> fetch(String q, String consumer, int max, Duration block) {
+                if (served) {
+                    loop[0].stop();
+                    return List.of();
+                }
+                served = true;
+                return deliveries;
+            }
+
+            @Override
+            public void drop(Collection<Delivery> d) {
+            }
+        };
+        TaskStore store = new TaskStore(null) {
+            @Override
+            public List<ClaimedTask> claim(String workerId, List<Delivery> got, Duration lease) {
+                List<ClaimedTask> out = new ArrayList<>();
+                for (Delivery d : got) {
+                    out.add(new ClaimedTask(d.taskId(), 1, UUID.randomUUID(), "k", "noop", "{}", Duration.ofSeconds(1),
+                            new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), "q", d.priority()));
+                }
+                Collections.reverse(out); // like an UPDATE ... RETURNING in plan order
+                return out;
+            }
+        };
+        List<Long> started = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        loop[0] = new FetchLoop("q", "w", queue, store, new InFlight(8), 8, Duration.ofSeconds(1), Duration.ofMillis(10),
+                single, run -> started.add(run.task.id()), new WorkerMetrics(new SimpleMeterRegistry()));
+        loop[0].run();
+        single.shutdown();
+        single.awaitTermination(5, TimeUnit.SECONDS);
+        assertEquals(List.of(30L, 10L, 20L, 5L), started);
+    }
+}
