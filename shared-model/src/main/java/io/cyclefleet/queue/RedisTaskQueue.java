@@ -103,9 +103,11 @@ public class RedisTaskQueue {
         }
     }
 
+    /** The stream or its group is gone (FLUSHALL, restart): NOGROUP, or UNBLOCKED for a blocked reader. */
     static boolean isMissingGroup(RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("NOGROUP")) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("NOGROUP") || m.contains("UNBLOCKED")) {
                 return true;
             }
         }
