@@ -183,6 +183,8 @@ class FleetReliabilityTest {
         assertEquals("SUCCEEDED", good.getString("status"));
         assertEquals(3, good.getInt("tasks[0].attempts"));
         assertEquals(2, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'RETRY_WAIT'", ok));
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'QUEUED' and attempt = 3 "
+                + "and worker_id is null and detail = 'retry after: planned failure 2 of 2'", ok), "the timeline says why it was queued again");
 
         JsonPath failed = awaitEnd(bad, Duration.ofSeconds(30));
         assertEquals("FAILED", failed.getString("status"));
