@@ -40,8 +40,13 @@ public class CycleAdvancer {
     public void advance(Collection<UUID> cycles) {
         // sorted, one short transaction each: two orchestrators advancing overlapping sets never deadlock
         for (UUID id : new TreeSet<>(cycles)) {
-            List<QueuedTask> promoted = Jdbc.inTransaction(ds, c -> advance(c, id));
-            dispatcher.dispatch(promoted);
+            try {
+                List<QueuedTask> promoted = Jdbc.inTransaction(ds, c -> advance(c, id));
+                dispatcher.dispatch(promoted);
+            } catch (RuntimeException e) {
+                // one cycle's failure must not drop the others' notices; the stalled sweep retries it
+                LOG.warnf("could not advance cycle %s: %s", id, e.toString());
+            }
         }
     }
 

@@ -176,7 +176,9 @@ public class CycleStore {
     }
 
     static Optional<CycleStatus> lock(Connection c, UUID cycle) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select status from cycle where id = ? for update")) {
+        // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
+        // that every timeline insert takes on it through its foreign key.
+        try (PreparedStatement ps = c.prepareStatement("select status from cycle where id = ? for no key update")) {
             ps.setObject(1, cycle);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(CycleStatus.valueOf(rs.getString(1))) : Optional.empty();

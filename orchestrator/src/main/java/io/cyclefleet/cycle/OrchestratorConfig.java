@@ -57,6 +57,10 @@ public interface OrchestratorConfig {
         @WithDefault("2s")
         Duration dispatchGrace();
 
+        /** A QUEUED task sent this long ago and never claimed is sent again (a lost message; duplicates are fenced). */
+        @WithDefault("5m")
+        Duration resendAfter();
+
         /** A stream entry unacknowledged this long is taken over and judged from Postgres. Above the lease. */
         @WithDefault("60s")
         Duration orphanIdle();

@@ -77,6 +77,7 @@ public class Reconciler {
         step("due retries", this::promoteRetries);
         step("expired leases", this::expireLeases);
         step("undispatched", this::dispatchUnsent);
+        step("stale dispatches", this::resendStale);
         step("orphaned entries", this::sweepOrphans);
         step("stalled cycles", this::advanceStalled);
     }
@@ -131,6 +132,16 @@ public class Reconciler {
         markAcceptedRunning();
     }
 
+    void resendStale() {
+        List<QueuedTask> stale = tasks.staleDispatches(config.resendAfter(), config.batch());
+        if (!stale.isEmpty()) {
+            LOG.warnf("%d task(s) sent over %s ago are still queued; sending them again", stale.size(), config.resendAfter());
+            stale.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
+            queue.enqueue(stale);
+            metrics.repaired("stale_dispatch_resent", stale.size());
+        }
+    }
+
     private void markAcceptedRunning() {
         Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -174,6 +185,13 @@ public class Reconciler {
                     select c.id from cycle c
                     where c.status in ('ACCEPTED', 'RUNNING') and c.updated_at < now() - interval '1 second'
                       and not exists (select 1 from task t where t.cycle_id = c.id and t.status in ('QUEUED', 'RUNNING', 'RETRY_WAIT'))
+                    union
+                    select t.cycle_id from task t
+                    where t.status = 'PENDING'
+                      and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
+                                      where d.task_id = t.id
+                                        and (u.status not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED')
+                                             or u.finished_at > now() - interval '5 seconds'))
                     limit ?""")) {
                 ps.setInt(1, config.batch());
                 List<UUID> out = new ArrayList<>();

@@ -59,4 +59,22 @@ class TaskFencingTest {
         assertEquals(java.util.Set.of(cycle), won.cycles());
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and worker_id = 'heir'", task));
     }
+
+    @Test
+    void aLostCompletionNoticeIsRecoveredWhileAnotherBranchStillRuns() {
+        UUID cycle = submit(spec("lost-notice", List.of(
+                Map.of("key", "a", "kind", "noop", "queue", "fencing-only"),
+                Map.of("key", "slow", "kind", "noop", "queue", "fencing-only"),
+                Map.of("key", "b", "kind", "noop", "queue", "fencing-only", "dependsOn", List.of("a")))));
+        long a = Db.count("select id from task where cycle_id = ? and step_key = 'a'", cycle);
+        long slow = Db.count("select id from task where cycle_id = ? and step_key = 'slow'", cycle);
+        store.claim("w", List.of(new Delivery("fencing-only", Priority.NORMAL, "0-1", a, 1),
+                new Delivery("fencing-only", Priority.NORMAL, "0-2", slow, 1)), Duration.ofMinutes(5));
+        // 'a' finishes but its completion notice is never published; 'slow' keeps the cycle busy
+        store.complete("w", List.of(new TaskOutcome(a, 1, cycle, TaskStatus.SUCCEEDED, null, null, null)));
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
+                Db.count("select count(*) from task where cycle_id = ? and step_key = 'b' and status = 'QUEUED'", cycle) == 1);
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
+    }
 }

@@ -43,14 +43,20 @@ public class RedisTaskQueue {
     /** Completion notices are hints; keep the stream bounded, a lost notice only waits for the reconciler. */
     private static final int COMPLETIONS_MAX_LEN = 100_000;
 
-    /** Non-blocking XREADGROUP over a queue's streams in priority order, up to ARGV[3] entries in all. */
+    /**
+     * Non-blocking XREADGROUP over a queue's streams in priority order, up to ARGV[3] entries in all. A
+     * stream without its group (after a flush) is skipped and reported as the first element ("0" = all
+     * groups there), so entries already read from another stream are returned, never stranded.
+     */
     private static final String FETCH_SCRIPT = """
             local group, consumer, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
-            local out = {}
+            local out = {'0'}
             for i = 1, #KEYS do
               if n <= 0 then break end
-              local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', KEYS[i], '>')
-              if r then
+              local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', KEYS[i], '>')
+              if not ok then
+                out[1] = '1'
+              elseif r then
                 for _, e in ipairs(r[1][2]) do
                   local t, a = '', ''
                   local f = e[2]
@@ -154,8 +160,12 @@ public class RedisTaskQueue {
         List<Object> flat = redisson.getScript(StringCodec.INSTANCE).eval(
                 (String) streamKeys.get(0), RScript.Mode.READ_WRITE, FETCH_SCRIPT, RScript.ReturnType.MULTI,
                 streamKeys, QueueKeys.WORKER_GROUP, consumer, Integer.toString(max));
+        if ("1".equals(flat.get(0).toString())) {
+            LOG.warnf("queue %s is missing a consumer group (Redis flushed or restarted?); recreating it", queue);
+            ensureQueue(queue);
+        }
         List<Delivery> out = new ArrayList<>(flat.size() / 4);
-        for (int i = 0; i + 3 < flat.size(); i += 4) {
+        for (int i = 1; i + 3 < flat.size(); i += 4) {
             Priority p = BY_PRIORITY[Integer.parseInt(flat.get(i).toString()) - 1];
             out.add(delivery(queue, p, flat.get(i + 1).toString(), flat.get(i + 2).toString(), flat.get(i + 3).toString()));
         }
@@ -271,6 +281,24 @@ public class RedisTaskQueue {
             }
         }
         return out;
+    }
+
+    /**
+     * Removes a consumer (a drained worker) from the queue's groups, so consumers do not pile up; only
+     * where it has nothing pending, since deleting a consumer also discards its pending entries.
+     */
+    public void removeConsumer(String queue, String consumer) {
+        for (Priority p : BY_PRIORITY) {
+            try {
+                RStream<String, String> s = stream(keys.stream(queue, p));
+                Long pending = s.getPendingInfo(QueueKeys.WORKER_GROUP).getConsumerNames().get(consumer);
+                if (pending == null || pending == 0) {
+                    s.removeConsumer(QueueKeys.WORKER_GROUP, consumer);
+                }
+            } catch (RedisException e) {
+                LOG.debugf("could not remove consumer %s from %s: %s", consumer, keys.stream(queue, p), e);
+            }
+        }
     }
 
     /** Acknowledges and deletes entries without publishing anything. */

@@ -133,17 +133,28 @@ public class TaskStore {
         });
     }
 
-    /** Extends the lease of every task this worker still holds; returns the ids it holds. */
-    public Set<Long> extendLeases(String workerId, Duration lease) {
+    /**
+     * Extends the leases of exactly the attempts this worker is running (not every row that names it: a
+     * row it claimed but lost track of must expire and be redelivered). Returns the attempts it still holds.
+     */
+    public Set<TaskAttempt> extendLeases(String workerId, Collection<TaskAttempt> running, Duration lease) {
+        if (running.isEmpty()) {
+            return Set.of();
+        }
         return Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "update task set lease_expires_at = now() + make_interval(secs => ?) where worker_id = ? and status = 'RUNNING' returning id")) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update task t set lease_expires_at = now() + make_interval(secs => ?)
+                    from unnest(?::bigint[], ?::int[]) as v(id, attempt)
+                    where t.id = v.id and t.attempt = v.attempt and t.worker_id = ? and t.status = 'RUNNING'
+                    returning t.id, t.attempt""")) {
                 ps.setDouble(1, lease.toMillis() / 1000.0);
-                ps.setString(2, workerId);
-                Set<Long> held = new HashSet<>();
+                ps.setArray(2, longs(c, running.stream().map(TaskAttempt::id).toList()));
+                ps.setArray(3, ints(c, running.stream().map(TaskAttempt::attempt).toList()));
+                ps.setString(4, workerId);
+                Set<TaskAttempt> held = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        held.add(rs.getLong(1));
+                        held.add(new TaskAttempt(rs.getLong(1), rs.getInt(2)));
                     }
                 }
                 return held;
@@ -153,7 +164,8 @@ public class TaskStore {
 
     /**
      * Gives tasks back to the queue at once (graceful drain). A task that never started keeps its attempt;
-     * one interrupted mid-run moves to the next attempt so that a late result of the old run is fenced out.
+     * one interrupted mid-run moves to the next attempt so that a late result of the old run is fenced out,
+     * and its attempt budget grows by the same one: a drain is not a failure of the task.
      */
     public List<QueuedTask> handBack(String workerId, Collection<ClaimedTask> tasks, boolean started, String reason) {
         if (tasks.isEmpty()) {
@@ -161,16 +173,18 @@ public class TaskStore {
         }
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set status = 'QUEUED', attempt = t.attempt + ?, worker_id = null, lease_expires_at = null,
+                    update task t set status = 'QUEUED', attempt = t.attempt + ?, max_attempts = t.max_attempts + ?,
+                           worker_id = null, lease_expires_at = null,
                            dispatched_at = null, queued_at = now(), error = ?
                     from unnest(?::bigint[], ?::int[]) as v(id, attempt)
                     where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
                     returning t.id, t.attempt, t.queue, t.priority""")) {
                 ps.setInt(1, started ? 1 : 0);
-                ps.setString(2, reason);
-                ps.setArray(3, longs(c, tasks.stream().map(ClaimedTask::id).toList()));
-                ps.setArray(4, ints(c, tasks.stream().map(ClaimedTask::attempt).toList()));
-                ps.setString(5, workerId);
+                ps.setInt(2, started ? 1 : 0);
+                ps.setString(3, reason);
+                ps.setArray(4, longs(c, tasks.stream().map(ClaimedTask::id).toList()));
+                ps.setArray(5, ints(c, tasks.stream().map(ClaimedTask::attempt).toList()));
+                ps.setString(6, workerId);
                 return queued(ps);
             }
         });
@@ -204,6 +218,25 @@ public class TaskStore {
                     select id, attempt, queue, priority from task
                     where status = 'QUEUED' and dispatched_at is null and queued_at < now() - make_interval(secs => ?)
                     order by queued_at limit ?""")) {
+                ps.setDouble(1, olderThan.toMillis() / 1000.0);
+                ps.setInt(2, limit);
+                return queued(ps);
+            }
+        });
+    }
+
+    /**
+     * QUEUED tasks sent long ago and still not claimed, re-stamped as sent now. Covers a message lost
+     * without the whole dataset going (a failover that dropped recent writes, a bug): the resend is a
+     * duplicate at worst, which the attempt fence rejects.
+     */
+    public List<QueuedTask> staleDispatches(Duration olderThan, int limit) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update task t set dispatched_at = now()
+                    where t.id in (select id from task where status = 'QUEUED' and dispatched_at < now() - make_interval(secs => ?)
+                                   order by dispatched_at limit ? for update skip locked)
+                    returning t.id, t.attempt, t.queue, t.priority""")) {
                 ps.setDouble(1, olderThan.toMillis() / 1000.0);
                 ps.setInt(2, limit);
                 return queued(ps);

@@ -66,6 +66,7 @@ final class FetchLoop implements Runnable {
                     got = stopping ? List.of() : queue.fetch(queueName, workerId, permits, block);
                 } finally {
                     inFlight.release(permits - got.size());
+                    inFlight.takeOverdraft(got.size() - permits);
                 }
                 if (!got.isEmpty()) {
                     start(got);
@@ -110,9 +111,20 @@ final class FetchLoop implements Runnable {
         Map<Long, Delivery> byTask = new HashMap<>();
         List<Delivery> rejected = new ArrayList<>();
         for (Delivery d : got) {
-            // malformed entries and a second copy of the same task in one fetch are rejected outright
-            if (d.taskId() <= 0 || d.attempt() <= 0 || byTask.putIfAbsent(d.taskId(), d) != null) {
-                rejected.add(d);
+            if (d.taskId() <= 0 || d.attempt() <= 0) {
+                rejected.add(d); // malformed
+                continue;
+            }
+            // Two copies of one task in a fetch: keep the higher attempt (attempts only grow; the lower
+            // one is stale), so a stale copy can never make the live one be dropped.
+            Delivery other = byTask.putIfAbsent(d.taskId(), d);
+            if (other != null) {
+                if (d.attempt() > other.attempt()) {
+                    byTask.put(d.taskId(), d);
+                    rejected.add(other);
+                } else {
+                    rejected.add(d);
+                }
             }
         }
         List<Delivery> valid = got.stream().filter(d -> byTask.get(d.taskId()) == d).toList();

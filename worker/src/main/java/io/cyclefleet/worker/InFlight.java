@@ -13,11 +13,22 @@ import java.util.concurrent.TimeUnit;
  */
 final class InFlight {
 
-    private final Semaphore permits;
-    private final ConcurrentHashMap<Long, TaskRun> runs = new ConcurrentHashMap<>();
+    /** Exposes reducePermits: a blocking read may return more entries than permits were taken for. */
+    private static final class Permits extends Semaphore {
+        Permits(int n) {
+            super(n);
+        }
+
+        void take(int n) {
+            reducePermits(n);
+        }
+    }
+
+    private final Permits permits;
+    private final ConcurrentHashMap<io.cyclefleet.task.TaskAttempt, TaskRun> runs = new ConcurrentHashMap<>();
 
     InFlight(int capacity) {
-        this.permits = new Semaphore(capacity);
+        this.permits = new Permits(capacity);
     }
 
     /** Waits up to {@code wait} for one permit, then takes as many more as are free, up to {@code max}. */
@@ -32,6 +43,13 @@ final class InFlight {
         return got;
     }
 
+    /** Takes {@code n} permits at once even if that drives the count below zero (it then blocks fetching). */
+    void takeOverdraft(int n) {
+        if (n > 0) {
+            permits.take(n);
+        }
+    }
+
     void release(int n) {
         if (n > 0) {
             permits.release(n);
@@ -39,12 +57,12 @@ final class InFlight {
     }
 
     void add(TaskRun run) {
-        runs.put(run.task.id(), run);
+        runs.put(run.key, run);
     }
 
     /** Forgets a run and frees its permit; a second call for the same run does nothing. */
     void done(TaskRun run) {
-        if (runs.remove(run.task.id(), run)) {
+        if (runs.remove(run.key, run)) {
             permits.release();
             synchronized (this) {
                 notifyAll();

@@ -67,26 +67,64 @@ final class ResultWriter implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (RuntimeException e) {
+                // never let the writer die: its runs keep permits and leases until it writes them
+                LOG.errorf(e, "result writer failed on a batch of %d; their leases will expire and be redelivered", batch.size());
+                batch.forEach(f -> inFlight.done(f.run()));
             } finally {
                 batch.clear();
             }
         }
     }
 
-    private void write(List<Finished> batch) throws InterruptedException {
-        List<TaskOutcome> outcomes = batch.stream().map(Finished::outcome).toList();
-        TaskStore.Completion completion = null;
+    /**
+     * Commits the batch, retrying while the failure is transient (outage, deadlock). A failure that is
+     * not transient is a row Postgres refuses: the rows are then written one by one and a refused one is
+     * recorded as FAILED with the reason, so one bad result cannot block the rest.
+     */
+    private TaskStore.Completion commit(List<TaskOutcome> outcomes) throws InterruptedException {
         Backoff backoff = new Backoff();
-        while (completion == null) {
+        while (true) {
             try {
-                completion = store.complete(workerId, outcomes);
+                return store.complete(workerId, outcomes);
             } catch (StoreException e) {
-                LOG.warnf("could not write %d result(s) to Postgres (%s); retrying in %d ms", batch.size(), e.getMessage(), backoff.nextMillis());
+                if (!e.isTransient()) {
+                    return outcomes.size() == 1 ? refused(outcomes.get(0), e) : oneByOne(outcomes);
+                }
+                LOG.warnf("could not write %d result(s) to Postgres (%s); retrying in %d ms", outcomes.size(), e.getMessage(), backoff.nextMillis());
                 if (!backoff.pause()) {
                     throw new InterruptedException("stopped while waiting for Postgres");
                 }
             }
         }
+    }
+
+    private TaskStore.Completion oneByOne(List<TaskOutcome> outcomes) throws InterruptedException {
+        java.util.Set<Long> accepted = new java.util.HashSet<>();
+        java.util.Set<java.util.UUID> cycles = new java.util.LinkedHashSet<>();
+        for (TaskOutcome o : outcomes) {
+            TaskStore.Completion c = commit(List.of(o));
+            accepted.addAll(c.accepted());
+            cycles.addAll(c.cycles());
+        }
+        return new TaskStore.Completion(accepted, cycles);
+    }
+
+    private TaskStore.Completion refused(TaskOutcome o, StoreException e) {
+        LOG.errorf("Postgres refused the result of task %d attempt %d (%s); recording it as FAILED", o.taskId(), o.attempt(), e.getMessage());
+        TaskOutcome failed = new TaskOutcome(o.taskId(), o.attempt(), o.cycleId(), io.cyclefleet.task.TaskStatus.FAILED, null,
+                "the result could not be stored: " + e.getMessage(), null);
+        try {
+            return store.complete(workerId, List.of(failed));
+        } catch (StoreException again) {
+            LOG.errorf("could not record the failure of task %d either (%s); its lease will expire", o.taskId(), again.getMessage());
+            return new TaskStore.Completion(java.util.Set.of(), java.util.Set.of());
+        }
+    }
+
+    private void write(List<Finished> batch) throws InterruptedException {
+        List<TaskOutcome> outcomes = batch.stream().map(Finished::outcome).toList();
+        TaskStore.Completion completion = commit(outcomes);
         List<Delivery> deliveries = new ArrayList<>(batch.size());
         for (Finished f : batch) {
             deliveries.add(f.run().delivery);

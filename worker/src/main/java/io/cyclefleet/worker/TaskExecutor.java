@@ -58,8 +58,10 @@ class TaskExecutor {
         } finally {
             timer.cancel(false);
             String reason = run.finish();
-            if (reason != null && (failure != null || Thread.currentThread().isInterrupted())) {
-                failure = new TaskFailure(reason, !reason.startsWith("lease"));
+            if (reason != null) {
+                // Interrupted (timeout, lost lease, drain): whatever the handler returned is not trusted.
+                // Retryable: if another worker now holds the task, the attempt fence rejects this anyway.
+                failure = new TaskFailure(reason, true);
             }
             MDC.remove("cycleId");
             MDC.remove("taskId");
@@ -69,9 +71,10 @@ class TaskExecutor {
     }
 
     private TaskOutcome success(ClaimedTask t, JsonNode result) {
-        String text = result == null ? null : result.toString();
-        if (text != null && text.length() > MAX_RESULT_BYTES) {
-            return outcome(t, TaskStatus.FAILED, null, "result of " + text.length() + " bytes exceeds the limit of "
+        String text = result == null ? null : withoutNul(result.toString());
+        int bytes = text == null ? 0 : text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_RESULT_BYTES) {
+            return outcome(t, TaskStatus.FAILED, null, "result of " + bytes + " bytes exceeds the limit of "
                     + MAX_RESULT_BYTES + " bytes", null);
         }
         return outcome(t, TaskStatus.SUCCEEDED, text, null, null);
@@ -79,7 +82,7 @@ class TaskExecutor {
 
     TaskOutcome failed(ClaimedTask t, Exception e) {
         boolean retryable = !(e instanceof TaskFailure f) || f.retryable();
-        String message = e instanceof TaskFailure ? e.getMessage() : e.toString();
+        String message = withoutNul(e instanceof TaskFailure ? String.valueOf(e.getMessage()) : e.toString());
         if (message.length() > MAX_ERROR_CHARS) {
             message = message.substring(0, MAX_ERROR_CHARS) + "… (truncated)";
         }
@@ -90,6 +93,11 @@ class TaskExecutor {
         }
         LOG.infof("task %d (%s) failed on attempt %d of %d: %s", t.id(), t.key(), t.attempt(), t.retry().maxAttempts(), message);
         return outcome(t, TaskStatus.FAILED, null, message, null);
+    }
+
+    /** Postgres text and jsonb reject NUL characters; one in a handler's output must not poison a batch. */
+    static String withoutNul(String s) {
+        return s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "\\u0000");
     }
 
     private static TaskOutcome outcome(ClaimedTask t, TaskStatus status, String result, String error, Instant next) {

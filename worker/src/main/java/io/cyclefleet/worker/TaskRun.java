@@ -2,6 +2,8 @@ package io.cyclefleet.worker;
 
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskAttempt;
+import java.time.Instant;
 
 /**
  * One claimed task on this worker, from claim until its result is committed. Interrupts (timeout, lost
@@ -14,13 +16,16 @@ final class TaskRun {
 
     final ClaimedTask task;
     final Delivery delivery;
+    final TaskAttempt key;
     private State state = State.WAITING;
+    private Instant startedAt;
     private Thread thread;
     private String interruptReason;
 
     TaskRun(ClaimedTask task, Delivery delivery) {
         this.task = task;
         this.delivery = delivery;
+        this.key = new TaskAttempt(task.id(), task.attempt());
     }
 
     synchronized boolean start() {
@@ -29,6 +34,7 @@ final class TaskRun {
         }
         state = State.RUNNING;
         thread = Thread.currentThread();
+        startedAt = Instant.now();
         return true;
     }
 
@@ -64,5 +70,15 @@ final class TaskRun {
 
     synchronized boolean isRunning() {
         return state == State.RUNNING;
+    }
+
+    /**
+     * Whether the heartbeat should renew this run's lease: waiting or running, but not a handler that
+     * overran its timeout by more than {@code grace} without stopping (its lease must then expire so
+     * that the task is redelivered instead of being held forever).
+     */
+    synchronized boolean wantsLease(Instant now, java.time.Duration grace) {
+        return state == State.WAITING
+                || state == State.RUNNING && startedAt.plus(task.timeout()).plus(grace).isAfter(now);
     }
 }

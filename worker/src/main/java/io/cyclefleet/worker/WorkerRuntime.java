@@ -3,6 +3,7 @@ package io.cyclefleet.worker;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskAttempt;
 import io.cyclefleet.task.QueuedTask;
 import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskOutcome;
@@ -52,6 +53,7 @@ public class WorkerRuntime {
     private final List<FetchLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean draining;
+    private volatile Instant lastRenewed = Instant.now();
 
     public WorkerRuntime(WorkerConfig config, RedisTaskQueue queue, TaskStore store, TaskDispatcher dispatcher,
                          TaskExecutor taskExecutor, WorkerRegistry registry, WorkerMetrics metrics) {
@@ -97,17 +99,31 @@ public class WorkerRuntime {
     }
 
     private void beat() {
+        Instant now = Instant.now();
+        // Snapshot first: a run claimed after this point is not judged by this beat (its claim may
+        // commit after the renewal statement has read the table).
+        List<TaskRun> renew = inFlight.runs().stream().filter(r -> r.wantsLease(now, config.heartbeat().multipliedBy(2))).toList();
         try {
-            Set<Long> held = store.extendLeases(identity.id(), config.lease());
-            for (TaskRun run : inFlight.runs()) {
-                if (run.isRunning() && !held.contains(run.task.id())) {
+            Set<TaskAttempt> held = store.extendLeases(identity.id(), renew.stream().map(r -> r.key).toList(), config.lease());
+            lastRenewed = now;
+            for (TaskRun run : renew) {
+                if (run.isRunning() && !held.contains(run.key)) {
                     LOG.warnf("lost the lease of task %d attempt %d (cancelled or redelivered); interrupting it", run.task.id(), run.task.attempt());
                     run.interrupt("lease lost: the task was cancelled or given to another worker");
                 }
             }
+        } catch (RuntimeException e) {
+            LOG.warnf("heartbeat could not renew leases: %s", e.toString());
+            if (Duration.between(lastRenewed, now).compareTo(config.lease().minus(config.heartbeat())) > 0) {
+                // Our leases may have expired and been given to other workers: stop rather than run twice.
+                inFlight.runs().forEach(r -> r.interrupt("lease not renewed for " + Duration.between(lastRenewed, now).toSeconds()
+                        + " s (Postgres unreachable); stopped so that the task is not run twice"));
+            }
+        }
+        try {
             registry.beat(identity, draining ? WorkerRegistry.Status.DRAINING : WorkerRegistry.Status.LIVE, inFlight.size());
         } catch (RuntimeException e) {
-            LOG.warnf("heartbeat failed: %s", e.toString());
+            LOG.debugf("could not write the heartbeat row: %s", e);
         }
     }
 
@@ -148,6 +164,8 @@ public class WorkerRuntime {
         }
         writer.stop();
         join(writerThread, Duration.ofSeconds(5));
+        // Everything it held is acknowledged or handed back; its consumer entry has no further use.
+        config.queues().forEach(q -> queue.removeConsumer(q, identity.id()));
         pool.shutdownNow();
         timers.shutdownNow();
         heartbeat.shutdownNow();

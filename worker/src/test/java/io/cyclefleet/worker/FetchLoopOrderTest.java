@@ -41,6 +41,22 @@ class FetchLoopOrderTest {
                 new Delivery("q", Priority.NORMAL, "1-2", 10, 1),
                 new Delivery("q", Priority.NORMAL, "1-3", 20, 1),
                 new Delivery("q", Priority.LOW, "1-4", 5, 1));
+        assertEquals(List.of("30@1", "10@1", "20@1", "5@1"), startedAfterOneFetch(deliveries, new ArrayList<>()));
+    }
+
+    @Test
+    void aStaleCopyInTheSameFetchNeverDisplacesTheLiveAttempt() throws Exception {
+        List<Delivery> dropped = new ArrayList<>();
+        List<String> started = startedAfterOneFetch(List.of(
+                new Delivery("q", Priority.NORMAL, "1-1", 7, 1),
+                new Delivery("q", Priority.NORMAL, "1-2", 7, 2),
+                new Delivery("q", Priority.NORMAL, "1-3", 7, 1)), dropped);
+        assertEquals(List.of("7@2"), started);
+        assertEquals(List.of("1-1", "1-3"), dropped.stream().map(Delivery::messageId).sorted().toList());
+    }
+
+    /** Runs one fetch through a FetchLoop whose store returns claims in reverse order; returns the start order. */
+    private static List<String> startedAfterOneFetch(List<Delivery> deliveries, List<Delivery> dropped) throws Exception {
         FetchLoop[] loop = new FetchLoop[1];
         RedisTaskQueue queue = new RedisTaskQueue(null, CONFIG) {
             private boolean served;
@@ -57,6 +73,7 @@ class FetchLoopOrderTest {
 
             @Override
             public void drop(Collection<Delivery> d) {
+                dropped.addAll(d);
             }
         };
         TaskStore store = new TaskStore(null) {
@@ -64,20 +81,20 @@ class FetchLoopOrderTest {
             public List<ClaimedTask> claim(String workerId, List<Delivery> got, Duration lease) {
                 List<ClaimedTask> out = new ArrayList<>();
                 for (Delivery d : got) {
-                    out.add(new ClaimedTask(d.taskId(), 1, UUID.randomUUID(), "k", "noop", "{}", Duration.ofSeconds(1),
+                    out.add(new ClaimedTask(d.taskId(), d.attempt(), UUID.randomUUID(), "k", "noop", "{}", Duration.ofSeconds(1),
                             new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), "q", d.priority()));
                 }
                 Collections.reverse(out); // like an UPDATE ... RETURNING in plan order
                 return out;
             }
         };
-        List<Long> started = Collections.synchronizedList(new ArrayList<>());
+        List<String> started = Collections.synchronizedList(new ArrayList<>());
         ExecutorService single = Executors.newSingleThreadExecutor();
         loop[0] = new FetchLoop("q", "w", queue, store, new InFlight(8), 8, Duration.ofSeconds(1), Duration.ofMillis(10),
-                single, run -> started.add(run.task.id()), new WorkerMetrics(new SimpleMeterRegistry()));
+                single, run -> started.add(run.task.id() + "@" + run.task.attempt()), new WorkerMetrics(new SimpleMeterRegistry()));
         loop[0].run();
         single.shutdown();
         single.awaitTermination(5, TimeUnit.SECONDS);
-        assertEquals(List.of(30L, 10L, 20L, 5L), started);
+        return started;
     }
 }

@@ -31,6 +31,21 @@ class InFlightTest {
     }
 
     @Test
+    void entriesBeyondThePermitsTakenAreChargedSoTheBoundHolds() throws Exception {
+        InFlight f = new InFlight(2);
+        assertEquals(2, f.acquireUpTo(2, 10));
+        f.takeOverdraft(1); // a blocking read returned 3 entries for 2 permits
+        f.release(2);
+        assertEquals(1, f.acquireUpTo(5, 10), "3 held of 2, 2 released: only 1 free");
+    }
+
+    @Test
+    void nulCharactersAreEscapedBeforeTheyReachPostgres() {
+        assertEquals("a\\u0000b", TaskExecutor.withoutNul("a\u0000b"));
+        assertEquals("plain", TaskExecutor.withoutNul("plain"));
+    }
+
+    @Test
     void aRunHandedBackBeforeItStartsNeverStarts() {
         TaskRun r = run(2);
         assertEquals(true, r.takeForHandBack());
