@@ -53,6 +53,10 @@ public interface OrchestratorConfig {
         @WithDefault("1s")
         String every();
 
+        /** How often the safety-net sweeps (stale dispatches, orphaned entries, stalled cycles) run. */
+        @WithDefault("10s")
+        String sweepEvery();
+
         /** A QUEUED task not known to be on Redis this long after queueing is sent (again). */
         @WithDefault("2s")
         Duration dispatchGrace();

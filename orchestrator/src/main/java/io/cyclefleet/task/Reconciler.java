@@ -21,15 +21,18 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps Redis and the cycles consistent with Postgres, on one orchestrator at a time. Each tick:
+ * Keeps Redis and the cycles consistent with Postgres, on one orchestrator at a time. The fast pass
+ * (every second) does steps 1-4; the sweep pass (every 10 s) steps 5-7:
  * <ol>
  * <li>Redis lost its data (epoch marker gone)? Every QUEUED task is marked to be sent again.</li>
  * <li>RETRY_WAIT tasks whose time has come move to their next attempt.</li>
  * <li>RUNNING tasks whose lease expired are redelivered at the next attempt, or fail when out of attempts.</li>
  * <li>QUEUED tasks not known to be on Redis are sent.</li>
+ * <li>QUEUED tasks sent longer than resend-after ago and never claimed are sent again.</li>
  * <li>Stream entries nobody acknowledged for longer than the orphan idle time are judged from Postgres:
  *     still QUEUED at that attempt means resend; anything else means drop.</li>
- * <li>Cycles with no task queued, running or waiting for a retry are advanced (lost completion notices).</li>
+ * <li>Cycles with no task queued, running or waiting for a retry, or with a PENDING step whose upstream
+ *     all finished, are advanced (lost completion notices).</li>
  * </ol>
  * Every repair is counted in {@code cyclefleet_reconciler_repairs}.
  */
@@ -61,22 +64,42 @@ public class Reconciler {
         this.ds = ds;
     }
 
+    /** The loop work depends on: retries come due and leases expire by the second. */
     @Scheduled(every = "${cyclefleet.reconciler.every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void tick() {
+        exclusively(LOCK_KEY, this::fastPass);
+    }
+
+    /** Safety nets for rare losses; they scan more, so they run less often. */
+    @Scheduled(every = "${cyclefleet.reconciler.sweep-every:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "2s")
+    void sweep() {
+        exclusively(LOCK_KEY + 1, this::sweepPass);
+    }
+
+    private void exclusively(long key, Runnable pass) {
         try {
-            lock.runExclusively(LOCK_KEY, this::reconcile);
+            lock.runExclusively(key, pass);
         } catch (RuntimeException e) {
-            LOG.warnf("reconciler tick failed: %s", e.toString());
+            LOG.warnf("reconciler pass failed: %s", e.toString());
         }
     }
 
-    /** One full pass; public so tests can run it without waiting for the schedule. */
+    /** One full pass of both loops; public so tests can run it without waiting for the schedule. */
     public void reconcile() {
+        fastPass();
+        sweepPass();
+    }
+
+    void fastPass() {
         step("redis epoch", this::repairLostRedis);
         step("due retries", this::promoteRetries);
         step("expired leases", this::expireLeases);
         step("undispatched", this::dispatchUnsent);
+    }
+
+    void sweepPass() {
         step("stale dispatches", this::resendStale);
         step("orphaned entries", this::sweepOrphans);
         step("stalled cycles", this::advanceStalled);
