@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.faulttolerance.Retry;
 import org.jboss.logging.Logger;
 import org.redisson.api.AutoClaimResult;
 import org.redisson.api.BatchOptions;
@@ -120,7 +121,12 @@ public class RedisTaskQueue {
         return false;
     }
 
-    /** XADDs every task in one pipelined round trip. */
+    /**
+     * XADDs every task in one pipelined round trip. A failed batch is tried twice more at once (a
+     * reconnect, a failover); a batch that may have half-succeeded only causes duplicates, which the
+     * attempt fence rejects. After that the caller leaves the tasks to the reconciler.
+     */
+    @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = RedisException.class)
     public void enqueue(Collection<QueuedTask> tasks) {
         if (tasks.isEmpty()) {
             return;
