@@ -40,13 +40,21 @@ public class CycleQueries {
         Map<Long, List<String>> deps = dependencies(id);
         Map<String, Long> counts = new TreeMap<>();
         List<CycleViews.Task> views = new ArrayList<>(tasks.size());
+        double scoreSum = 0;
+        int scored = 0;
         for (TaskEntity t : tasks) {
             counts.merge(t.status, 1L, Long::sum);
+            if (t.score != null) {
+                scoreSum += t.score;
+                scored++;
+            }
             views.add(new CycleViews.Task(t.id, t.stepKey, t.kind, t.status, t.attempt, t.maxAttempts, t.queue, t.priority,
-                    deps.getOrDefault(t.id, List.of()), parse(t.result), t.error, t.workerId, t.createdAt, t.startedAt,
-                    t.finishedAt, t.nextRunAt));
+                    deps.getOrDefault(t.id, List.of()), parse(t.result), parse(t.metrics), t.score == null ? null : t.score.doubleValue(),
+                    t.error, t.workerId, t.createdAt, t.startedAt, t.finishedAt, t.nextRunAt));
         }
-        return Optional.of(new CycleViews.Cycle(c.id, c.name, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt, counts, views));
+        Double average = scored == 0 ? null : Math.round(scoreSum / scored * 100) / 100.0;
+        return Optional.of(new CycleViews.Cycle(c.id, c.name, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt, counts,
+                average, views));
     }
 
     private Map<Long, List<String>> dependencies(UUID cycle) {

@@ -19,13 +19,15 @@ public final class CycleViews {
                                OffsetDateTime finishedAt) {
     }
 
+    /** {@code averageScore}: mean of the scores its tasks reported (null when none did). */
     public record Cycle(UUID id, String name, String status, String error, OffsetDateTime createdAt,
                         OffsetDateTime updatedAt, OffsetDateTime finishedAt, Map<String, Long> taskCounts,
-                        List<Task> tasks) {
+                        Double averageScore, List<Task> tasks) {
     }
 
     public record Task(long id, String key, String kind, String status, int attempts, int maxAttempts, String queue,
-                       String priority, List<String> dependsOn, JsonNode result, String error, String workerId,
+                       String priority, List<String> dependsOn, JsonNode result, JsonNode metrics, Double score,
+                       String error, String workerId,
                        OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
                        OffsetDateTime nextRunAt) {
     }

@@ -33,6 +33,9 @@ public class TaskEntity extends PanacheEntityBase {
     public String workerId;
     @JdbcTypeCode(SqlTypes.JSON)
     public String result;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String metrics;
+    public Float score;
     public String error;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;

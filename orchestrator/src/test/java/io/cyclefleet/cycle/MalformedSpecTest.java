@@ -106,6 +106,10 @@ class MalformedSpecTest {
                 Arguments.of("unknown priority", spec(step(",\"priority\":\"urgent\"")), "steps[0].priority"),
                 Arguments.of("priority a number", spec(step(",\"priority\":1")), "steps[0].priority"),
                 Arguments.of("too many steps", spec(manySteps), "steps"),
+                Arguments.of("metric score above 10", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"score\":11}}"), "steps[0].params.score"),
+                Arguments.of("metric value not a number", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"metrics\":{\"rate\":\"high\"}}}"), "steps[0].params.metrics.rate"),
+                Arguments.of("metric name invalid", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"metrics\":{\"9 lives\":1}}}"), "steps[0].params.metrics.9 lives"),
+                Arguments.of("metrics not an object", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"metrics\":[1]}}"), "steps[0].params.metrics"),
                 Arguments.of("trailing garbage", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "]} xyz", "$"));
     }
 

@@ -8,6 +8,7 @@ import static io.cyclefleet.support.Cycles.submit;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cyclefleet.queue.RedisTaskQueue;
@@ -208,6 +209,23 @@ class FleetReliabilityTest {
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 Db.count("select count(*) from task where id = ? and status = 'QUEUED' and attempt = 2", task) == 1);
         given().post("/api/v1/cycles/" + id + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void metricsAndScoresAreStoredPerTaskAndAveragedOnTheCycle() throws Exception {
+        worker(WorkerProcess.builder("metric-a"));
+        UUID id = submit(spec("metrics", List.of(
+                step("assess", "metric", Map.of("metrics", Map.of("latency_p99_ms", 182.5, "error_rate", 0.004), "score", 9)),
+                step("test", "metric", Map.of("metrics", Map.of("pass_rate", 1.0), "score", 7), "assess"),
+                step("report", "noop", Map.of(), "test"))));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("SUCCEEDED", c.getString("status"));
+        assertEquals(182.5, c.getDouble("tasks.find { it.key == 'assess' }.metrics.latency_p99_ms"));
+        assertEquals(0.004, c.getDouble("tasks.find { it.key == 'assess' }.metrics.error_rate"), 1e-9);
+        assertEquals(9.0, c.getDouble("tasks.find { it.key == 'assess' }.score"));
+        assertEquals(8.0, c.getDouble("averageScore"), "mean of the scored tasks only");
+        assertNull(c.get("tasks.find { it.key == 'report' }.score"));
+        assertEquals(1, Db.count("select count(*) from task where cycle_id = ? and step_key = 'test' and metrics->>'pass_rate' = '1.0'", id));
     }
 
     private static String workerState(String id) {

@@ -42,6 +42,43 @@ public final class DiagnosticKinds {
         }
     }
 
+    /**
+     * Reports the metrics and score given in its params ({@code metrics: {name: number}}, {@code score:
+     * 1..10}): drives quality gates, rollbacks and iterations on purpose in tests and demos.
+     */
+    @ApplicationScoped
+    public static class Metric implements TaskKindContract {
+        @Override
+        public String kind() {
+            return "metric";
+        }
+
+        @Override
+        public void validateParams(JsonNode params, String path, Violations v) {
+            Params.onlyKnown(params, path, v, Set.of("metrics", "score"));
+            JsonNode metrics = params == null ? null : params.get("metrics");
+            if (metrics != null && !metrics.isNull()) {
+                if (!metrics.isObject()) {
+                    v.add(path + ".metrics", "must be an object of metric name to number");
+                } else if (metrics.size() > TaskResult.MAX_METRICS) {
+                    v.add(path + ".metrics", "has " + metrics.size() + " metrics; the limit is " + TaskResult.MAX_METRICS);
+                } else {
+                    metrics.fields().forEachRemaining(e -> {
+                        if (!TaskResult.METRIC_NAME.matcher(e.getKey()).matches()) {
+                            v.add(path + ".metrics." + e.getKey(), "metric names must match " + TaskResult.METRIC_NAME.pattern());
+                        } else if (!e.getValue().isNumber() || !Double.isFinite(e.getValue().asDouble())) {
+                            v.add(path + ".metrics." + e.getKey(), "must be a finite number");
+                        }
+                    });
+                }
+            }
+            JsonNode score = params == null ? null : params.get("score");
+            if (score != null && !score.isNull() && (!score.isNumber() || score.asDouble() < 1 || score.asDouble() > 10)) {
+                v.add(path + ".score", "must be a number from 1 to 10");
+            }
+        }
+    }
+
     /** Fails its first {@code params.times} attempts, then succeeds: drives retries on purpose. */
     @ApplicationScoped
     public static class Fail implements TaskKindContract {

@@ -48,10 +48,11 @@ public class TaskStore {
             """;
 
     private static final String COMPLETE = """
-            with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[])
-                       as v(id, attempt, status, result, error, next_run_at)),
+            with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[])
+                       as v(id, attempt, status, result, error, next_run_at, metrics, score)),
             done as (
                 update task t set status = v.status, result = v.result::jsonb, error = v.error,
+                       metrics = v.metrics::jsonb, score = v.score,
                        next_run_at = v.next_run_at::timestamptz, lease_expires_at = null,
                        finished_at = case when v.status in ('SUCCEEDED', 'FAILED') then now() end
                 from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
@@ -118,8 +119,10 @@ public class TaskStore {
                 ps.setArray(4, texts(c, outcomes.stream().map(TaskOutcome::resultJson).toList()));
                 ps.setArray(5, texts(c, outcomes.stream().map(TaskOutcome::error).toList()));
                 ps.setArray(6, texts(c, outcomes.stream().map(o -> o.nextRunAt() == null ? null : o.nextRunAt().toString()).toList()));
-                ps.setString(7, workerId);
-                ps.setString(8, workerId);
+                ps.setArray(7, texts(c, outcomes.stream().map(TaskOutcome::metricsJson).toList()));
+                ps.setArray(8, c.createArrayOf("float8", outcomes.stream().map(TaskOutcome::score).toArray(Double[]::new)));
+                ps.setString(9, workerId);
+                ps.setString(10, workerId);
                 Set<Long> accepted = new HashSet<>();
                 Set<UUID> cycles = new LinkedHashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.cyclefleet.task.Params;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.cyclefleet.task.TaskResult;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Handlers of the diagnostic kinds (contracts in shared-model's DiagnosticKinds). */
 public final class DiagnosticHandlers {
@@ -22,8 +25,8 @@ public final class DiagnosticHandlers {
         }
 
         @Override
-        public JsonNode handle(TaskContext context) {
-            return null;
+        public TaskResult handle(TaskContext context) {
+            return TaskResult.empty();
         }
     }
 
@@ -35,11 +38,11 @@ public final class DiagnosticHandlers {
         }
 
         @Override
-        public JsonNode handle(TaskContext context) throws InterruptedException {
+        public TaskResult handle(TaskContext context) throws InterruptedException {
             Duration d = Params.parseDuration(context.params().path("duration").asText());
             long start = System.nanoTime();
             Thread.sleep(d.toMillis());
-            return JSON.objectNode().put("sleptMs", (System.nanoTime() - start) / 1_000_000);
+            return TaskResult.of(JSON.objectNode().put("sleptMs", (System.nanoTime() - start) / 1_000_000));
         }
     }
 
@@ -51,12 +54,28 @@ public final class DiagnosticHandlers {
         }
 
         @Override
-        public JsonNode handle(TaskContext context) throws TaskFailure {
+        public TaskResult handle(TaskContext context) throws TaskFailure {
             int times = context.params().path("times").asInt();
             if (context.attempt() <= times) {
                 throw new TaskFailure("planned failure " + context.attempt() + " of " + times, true);
             }
-            return JSON.objectNode().put("succeededOnAttempt", context.attempt());
+            return TaskResult.of(JSON.objectNode().put("succeededOnAttempt", context.attempt()));
+        }
+    }
+
+    @ApplicationScoped
+    public static class Metric implements TaskHandler {
+        @Override
+        public String kind() {
+            return "metric";
+        }
+
+        @Override
+        public TaskResult handle(TaskContext context) {
+            Map<String, Double> metrics = new TreeMap<>();
+            context.params().path("metrics").fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
+            JsonNode score = context.params().get("score");
+            return new TaskResult(null, metrics, score == null || score.isNull() ? null : score.asDouble());
         }
     }
 }

@@ -112,7 +112,7 @@ final class ResultWriter implements Runnable {
 
     private TaskStore.Completion refused(TaskOutcome o, StoreException e) {
         LOG.errorf("Postgres refused the result of task %d attempt %d (%s); recording it as FAILED", o.taskId(), o.attempt(), e.getMessage());
-        TaskOutcome failed = new TaskOutcome(o.taskId(), o.attempt(), o.cycleId(), io.cyclefleet.task.TaskStatus.FAILED, null,
+        TaskOutcome failed = TaskOutcome.failure(o.taskId(), o.attempt(), o.cycleId(), io.cyclefleet.task.TaskStatus.FAILED,
                 "the result could not be stored: " + e.getMessage(), null);
         try {
             return store.complete(workerId, List.of(failed));

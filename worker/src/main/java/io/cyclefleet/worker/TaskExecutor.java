@@ -1,6 +1,5 @@
 package io.cyclefleet.worker;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.handler.HandlerRegistry;
 import io.cyclefleet.handler.TaskContext;
@@ -8,6 +7,7 @@ import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.handler.TaskHandler;
 import io.cyclefleet.task.ClaimedTask;
 import io.cyclefleet.task.TaskOutcome;
+import io.cyclefleet.task.TaskResult;
 import io.cyclefleet.task.TaskStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -43,7 +43,7 @@ class TaskExecutor {
         Instant deadline = Instant.now().plus(t.timeout());
         ScheduledFuture<?> timer = timers.schedule(() -> run.interrupt("timed out after " + t.timeout()),
                 t.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        JsonNode result = null;
+        TaskResult result = null;
         Exception failure = null;
         try {
             Optional<TaskHandler> handler = handlers.forKind(t.kind());
@@ -70,14 +70,19 @@ class TaskExecutor {
         return failure == null ? success(t, result) : failed(t, failure);
     }
 
-    private TaskOutcome success(ClaimedTask t, JsonNode result) {
-        String text = result == null ? null : withoutNul(result.toString());
+    private TaskOutcome success(ClaimedTask t, TaskResult result) {
+        TaskResult r = result == null ? TaskResult.empty() : result;
+        String problem = r.problem();
+        if (problem != null) {
+            return outcome(t, TaskStatus.FAILED, "the handler returned an invalid result: " + problem, null);
+        }
+        String text = r.summary() == null || r.summary().isNull() ? null : withoutNul(r.summary().toString());
         int bytes = text == null ? 0 : text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (bytes > MAX_RESULT_BYTES) {
-            return outcome(t, TaskStatus.FAILED, null, "result of " + bytes + " bytes exceeds the limit of "
-                    + MAX_RESULT_BYTES + " bytes", null);
+            return outcome(t, TaskStatus.FAILED, "result of " + bytes + " bytes exceeds the limit of " + MAX_RESULT_BYTES + " bytes", null);
         }
-        return outcome(t, TaskStatus.SUCCEEDED, text, null, null);
+        String metrics = r.metrics().isEmpty() ? null : json.valueToTree(r.metrics()).toString();
+        return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), TaskStatus.SUCCEEDED, text, metrics, r.score(), null, null);
     }
 
     TaskOutcome failed(ClaimedTask t, Exception e) {
@@ -89,10 +94,10 @@ class TaskExecutor {
         if (retryable && t.retry().hasAttemptAfter(t.attempt())) {
             Instant next = Instant.now().plus(t.retry().delayAfter(t.attempt(), ThreadLocalRandom.current()));
             LOG.debugf("attempt %d of task %d failed, retrying at %s: %s", t.attempt(), t.id(), next, message);
-            return outcome(t, TaskStatus.RETRY_WAIT, null, message, next);
+            return outcome(t, TaskStatus.RETRY_WAIT, message, next);
         }
         LOG.infof("task %d (%s) failed on attempt %d of %d: %s", t.id(), t.key(), t.attempt(), t.retry().maxAttempts(), message);
-        return outcome(t, TaskStatus.FAILED, null, message, null);
+        return outcome(t, TaskStatus.FAILED, message, null);
     }
 
     /** Postgres text and jsonb reject NUL characters; one in a handler's output must not poison a batch. */
@@ -100,7 +105,7 @@ class TaskExecutor {
         return s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "\\u0000");
     }
 
-    private static TaskOutcome outcome(ClaimedTask t, TaskStatus status, String result, String error, Instant next) {
-        return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), status, result, error, next);
+    private static TaskOutcome outcome(ClaimedTask t, TaskStatus status, String error, Instant next) {
+        return TaskOutcome.failure(t.id(), t.attempt(), t.cycleId(), status, error, next);
     }
 }
