@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -30,11 +31,13 @@ public class CycleAdvancer {
     private final DataSource ds;
     private final TaskDispatcher dispatcher;
     private final CycleMetrics metrics;
+    private final GateStore gateStore;
 
-    public CycleAdvancer(DataSource ds, TaskDispatcher dispatcher, CycleMetrics metrics) {
+    public CycleAdvancer(DataSource ds, TaskDispatcher dispatcher, CycleMetrics metrics, GateStore gateStore) {
         this.ds = ds;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
+        this.gateStore = gateStore;
     }
 
     public void advance(Collection<UUID> cycles) {
@@ -55,6 +58,30 @@ public class CycleAdvancer {
         if (status.isEmpty() || status.get().isTerminal()) {
             return List.of();
         }
+        List<QueuedTask> promoted = new ArrayList<>();
+        int gates;
+        do {
+            skipDownstreamOfFailures(c, cycle);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update task t set status = 'QUEUED', queued_at = now()
+                    where t.cycle_id = ? and t.status = 'PENDING' and t.kind <> 'gate'
+                      and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
+                                      where d.task_id = t.id and u.status <> 'SUCCEEDED')
+                    returning t.id, t.attempt, t.queue, t.priority""")) {
+                ps.setObject(1, cycle);
+                try (ResultSet rs = ps.executeQuery()) {
+                    promoted.addAll(CycleStore.queued(rs));
+                }
+            }
+            gates = gateStore.evaluateReady(c, cycle);
+        } while (gates > 0);
+        if (promoted.isEmpty()) {
+            finishIfDone(c, cycle);
+        }
+        return promoted;
+    }
+
+    private static void skipDownstreamOfFailures(Connection c, UUID cycle) throws SQLException {
         int skipped;
         do {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -67,22 +94,6 @@ public class CycleAdvancer {
                 skipped = ps.executeUpdate();
             }
         } while (skipped > 0);
-        List<QueuedTask> promoted;
-        try (PreparedStatement ps = c.prepareStatement("""
-                update task t set status = 'QUEUED', queued_at = now()
-                where t.cycle_id = ? and t.status = 'PENDING'
-                  and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
-                                  where d.task_id = t.id and u.status <> 'SUCCEEDED')
-                returning t.id, t.attempt, t.queue, t.priority""")) {
-            ps.setObject(1, cycle);
-            try (ResultSet rs = ps.executeQuery()) {
-                promoted = CycleStore.queued(rs);
-            }
-        }
-        if (promoted.isEmpty()) {
-            finishIfDone(c, cycle);
-        }
-        return promoted;
     }
 
     private void finishIfDone(Connection c, UUID cycle) throws SQLException {

@@ -1,12 +1,16 @@
 package io.cyclefleet.cycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.cycle.CycleSpec.ConditionSpec;
+import io.cyclefleet.cycle.CycleSpec.GateSpec;
 import io.cyclefleet.cycle.CycleSpec.RetrySpec;
 import io.cyclefleet.cycle.CycleSpec.StepSpec;
 import io.cyclefleet.task.Params;
 import io.cyclefleet.task.Priority;
 import io.cyclefleet.task.RetryPolicy;
 import io.cyclefleet.task.TaskKindContract;
+import io.cyclefleet.task.TaskResult;
 import io.cyclefleet.task.Violations;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -35,13 +39,20 @@ public class CyclePlanner {
     static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     static final Pattern QUEUE = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
     static final int MAX_NAME = 200;
+    static final int MAX_GATES = 100;
+    static final int MAX_CONDITIONS = 50;
+    static final Set<String> COMPARATORS = Set.of("<", "<=", ">", ">=", "==", "!=");
+    /** The built-in kind of gate nodes: evaluated by the orchestrator, never put on a queue. */
+    public static final String GATE_KIND = "gate";
 
     private final Map<String, TaskKindContract> kinds = new HashMap<>();
     private final OrchestratorConfig config;
+    private final ObjectMapper json;
 
-    public CyclePlanner(Instance<TaskKindContract> contracts, OrchestratorConfig config) {
+    public CyclePlanner(Instance<TaskKindContract> contracts, OrchestratorConfig config, ObjectMapper json) {
         contracts.forEach(c -> kinds.put(c.kind(), c));
         this.config = config;
+        this.json = json;
     }
 
     public Set<String> kinds() {
@@ -68,6 +79,7 @@ public class CyclePlanner {
             throw new InvalidSpecException(v.list());
         }
         Map<String, Integer> index = new LinkedHashMap<>();
+        Map<String, Integer> gateIndex = new LinkedHashMap<>();
         for (int i = 0; i < steps.size(); i++) {
             StepSpec s = steps.get(i);
             String at = "steps[" + i + "]";
@@ -81,18 +93,48 @@ public class CyclePlanner {
                 v.add(at + ".key", "duplicate key '" + s.key() + "' (also steps[" + index.get(s.key()) + "])");
             }
         }
-        List<PlannedTask> planned = new ArrayList<>(steps.size());
+        List<GateSpec> gates = spec.gates() == null ? List.of() : spec.gates();
+        if (gates.size() > MAX_GATES) {
+            v.add("gates", "has " + gates.size() + " gates; the limit is " + MAX_GATES);
+            throw new InvalidSpecException(v.list());
+        }
+        for (int i = 0; i < gates.size(); i++) {
+            GateSpec g = gates.get(i);
+            String at = "gates[" + i + "]";
+            if (g == null) {
+                v.add(at, "must be a gate object");
+            } else if (g.key() == null || !KEY.matcher(g.key()).matches()) {
+                v.add(at + ".key", "'" + g.key() + "' must match " + KEY.pattern());
+            } else if (index.containsKey(g.key()) || gateIndex.putIfAbsent(g.key(), i) != null) {
+                v.add(at + ".key", "duplicate key '" + g.key() + "' (steps and gates share one namespace)");
+            }
+        }
+        Map<String, Integer> all = new HashMap<>(index);
+        all.putAll(gateIndex);
+        List<PlannedTask> planned = new ArrayList<>(steps.size() + gates.size());
+        List<String> paths = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             StepSpec s = steps.get(i);
             if (s != null) {
-                PlannedTask t = step(s, "steps[" + i + "]", index, v);
+                PlannedTask t = step(s, "steps[" + i + "]", all, v);
                 if (t != null) {
                     planned.add(t);
+                    paths.add("steps[" + i + "]");
+                }
+            }
+        }
+        for (int i = 0; i < gates.size(); i++) {
+            GateSpec g = gates.get(i);
+            if (g != null) {
+                PlannedTask t = gate(g, "gates[" + i + "]", all, v);
+                if (t != null) {
+                    planned.add(t);
+                    paths.add("gates[" + i + "]");
                 }
             }
         }
         if (v.isEmpty()) {
-            checkAcyclic(planned, v);
+            checkAcyclic(planned, paths, v);
         }
         if (!v.isEmpty()) {
             throw new InvalidSpecException(v.list());
@@ -111,19 +153,7 @@ public class CyclePlanner {
                 v.add(at + ".kind", "unknown kind '" + s.kind() + "'; known kinds: " + String.join(", ", kinds()));
             }
         }
-        List<String> deps = s.dependsOn() == null ? List.of() : s.dependsOn();
-        Set<String> seen = new HashSet<>();
-        for (int d = 0; d < deps.size(); d++) {
-            String dep = deps.get(d);
-            String dat = at + ".dependsOn[" + d + "]";
-            if (dep == null || !index.containsKey(dep)) {
-                v.add(dat, "unknown step '" + dep + "'");
-            } else if (dep.equals(s.key())) {
-                v.add(dat, "a step cannot depend on itself");
-            } else if (!seen.add(dep)) {
-                v.add(dat, "duplicate dependency '" + dep + "'");
-            }
-        }
+        List<String> deps = dependencies(s.key(), s.dependsOn(), at, index, v);
         JsonNode params = s.params();
         String paramsJson = "{}";
         if (params != null && !params.isNull()) {
@@ -164,6 +194,82 @@ public class CyclePlanner {
         return new PlannedTask(s.key(), s.kind(), List.copyOf(deps), paramsJson, queue, priority, retry, timeout);
     }
 
+    private static List<String> dependencies(String key, List<String> dependsOn, String at, Map<String, Integer> index, Violations v) {
+        List<String> deps = dependsOn == null ? List.of() : dependsOn;
+        Set<String> seen = new HashSet<>();
+        for (int d = 0; d < deps.size(); d++) {
+            String dep = deps.get(d);
+            String dat = at + ".dependsOn[" + d + "]";
+            if (dep == null || !index.containsKey(dep)) {
+                v.add(dat, "unknown step or gate '" + dep + "'");
+            } else if (dep.equals(key)) {
+                v.add(dat, "a step cannot depend on itself");
+            } else if (!seen.add(dep)) {
+                v.add(dat, "duplicate dependency '" + dep + "'");
+            }
+        }
+        return deps;
+    }
+
+    private PlannedTask gate(GateSpec g, String at, Map<String, Integer> index, Violations v) {
+        int before = v.list().size();
+        List<String> deps = dependencies(g.key(), g.dependsOn(), at, index, v);
+        if (deps.isEmpty()) {
+            v.add(at + ".dependsOn", "a gate must depend on the steps whose results it judges");
+        }
+        List<ConditionSpec> conditions = g.conditions() == null ? List.of() : g.conditions();
+        if (conditions.isEmpty() || conditions.size() > MAX_CONDITIONS) {
+            v.add(at + ".conditions", "must list 1.." + MAX_CONDITIONS + " conditions");
+        }
+        for (int i = 0; i < conditions.size(); i++) {
+            condition(conditions.get(i), at + ".conditions[" + i + "]", deps, v);
+        }
+        if (v.list().size() > before) {
+            return null;
+        }
+        String params = json.createObjectNode().set("conditions", json.valueToTree(conditions)).toString();
+        var d = config.defaults();
+        return new PlannedTask(g.key(), GATE_KIND, List.copyOf(deps), params, GATE_KIND, Priority.NORMAL,
+                new RetryPolicy(1, d.backoff(), d.maxBackoff()), d.timeout());
+    }
+
+    private static void condition(ConditionSpec c, String at, List<String> deps, Violations v) {
+        if (c == null) {
+            v.add(at, "must be a condition object");
+            return;
+        }
+        if (c.aggregate() != null) {
+            if (!"averageScore".equals(c.aggregate())) {
+                v.add(at + ".aggregate", "'" + c.aggregate() + "' is not supported; use averageScore");
+            }
+            if (c.step() != null || c.metric() != null) {
+                v.add(at, "give either step + metric or aggregate, not both");
+            }
+            List<String> steps = c.steps() == null ? List.of() : c.steps();
+            for (int i = 0; i < steps.size(); i++) {
+                if (!deps.contains(steps.get(i))) {
+                    v.add(at + ".steps[" + i + "]", "'" + steps.get(i) + "' must be one of the gate's dependsOn");
+                }
+            }
+        } else {
+            if (c.step() == null || !deps.contains(c.step())) {
+                v.add(at + ".step", c.step() == null ? "is required (or use aggregate)" : "'" + c.step() + "' must be one of the gate's dependsOn");
+            }
+            if (c.metric() == null || !("score".equals(c.metric()) || TaskResult.METRIC_NAME.matcher(c.metric()).matches())) {
+                v.add(at + ".metric", "a metric name (" + TaskResult.METRIC_NAME.pattern() + ") or 'score' is required");
+            }
+            if (c.steps() != null) {
+                v.add(at + ".steps", "only applies to an aggregate");
+            }
+        }
+        if (c.op() == null || !COMPARATORS.contains(c.op())) {
+            v.add(at + ".op", "must be one of " + new TreeSet<>(COMPARATORS));
+        }
+        if (c.threshold() == null || !Double.isFinite(c.threshold())) {
+            v.add(at + ".threshold", "a finite number is required");
+        }
+    }
+
     private RetryPolicy retry(RetrySpec r, String at, Violations v) {
         var d = config.defaults();
         if (r == null) {
@@ -193,8 +299,8 @@ public class CyclePlanner {
         return new RetryPolicy(attempts, backoff, max);
     }
 
-    /** Kahn's algorithm; names one step on each cycle found. */
-    private static void checkAcyclic(List<PlannedTask> tasks, Violations v) {
+    /** Kahn's algorithm; names every node on, or downstream of, a cycle. */
+    private static void checkAcyclic(List<PlannedTask> tasks, List<String> paths, Violations v) {
         Map<String, Integer> indegree = new HashMap<>();
         Map<String, List<String>> dependents = new HashMap<>();
         for (PlannedTask t : tasks) {
@@ -222,7 +328,7 @@ public class CyclePlanner {
         if (visited < tasks.size()) {
             for (int i = 0; i < tasks.size(); i++) {
                 if (indegree.get(tasks.get(i).key()) > 0) {
-                    v.add("steps[" + i + "].dependsOn", "step '" + tasks.get(i).key() + "' is on, or depends on, a dependency cycle");
+                    v.add(paths.get(i) + ".dependsOn", "'" + tasks.get(i).key() + "' is on, or depends on, a dependency cycle");
                 }
             }
         }

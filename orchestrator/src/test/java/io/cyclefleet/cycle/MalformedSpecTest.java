@@ -40,6 +40,10 @@ class MalformedSpecTest {
         return spec("{\"key\":\"a\",\"kind\":\"fail\",\"params\":" + params + "}");
     }
 
+    static String gated(String conditions) {
+        return "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"gates\":[{\"key\":\"g\",\"dependsOn\":[\"a\"],\"conditions\":" + conditions + "}]}";
+    }
+
     static Stream<Arguments> malformed() {
         String manySteps = IntStream.range(0, 2001).mapToObj(i -> "{\"key\":\"s" + i + "\",\"kind\":\"noop\"}").collect(Collectors.joining(","));
         String bigParam = "x".repeat(17_000);
@@ -110,6 +114,15 @@ class MalformedSpecTest {
                 Arguments.of("metric value not a number", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"metrics\":{\"rate\":\"high\"}}}"), "steps[0].params.metrics.rate"),
                 Arguments.of("metric name invalid", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"metrics\":{\"9 lives\":1}}}"), "steps[0].params.metrics.9 lives"),
                 Arguments.of("metrics not an object", spec("{\"key\":\"a\",\"kind\":\"metric\",\"params\":{\"metrics\":[1]}}"), "steps[0].params.metrics"),
+                Arguments.of("gate without conditions", gated("[]"), "gates[0].conditions"),
+                Arguments.of("gate condition on a step it does not depend on", gated("[{\"step\":\"zz\",\"metric\":\"x\",\"op\":\"<\",\"threshold\":1}]"), "gates[0].conditions[0].step"),
+                Arguments.of("gate condition with a bad comparator", gated("[{\"step\":\"a\",\"metric\":\"x\",\"op\":\"=~\",\"threshold\":1}]"), "gates[0].conditions[0].op"),
+                Arguments.of("gate condition without threshold", gated("[{\"step\":\"a\",\"metric\":\"x\",\"op\":\"<\"}]"), "gates[0].conditions[0].threshold"),
+                Arguments.of("gate with an unknown aggregate", gated("[{\"aggregate\":\"median\",\"op\":\">=\",\"threshold\":8}]"), "gates[0].conditions[0].aggregate"),
+                Arguments.of("gate condition with free-form code", gated("[{\"expr\":\"System.exit(0)\",\"op\":\"<\",\"threshold\":1}]"), "gates[0].conditions[0].expr"),
+                Arguments.of("gate key clashing with a step", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"gates\":[{\"key\":\"a\",\"dependsOn\":[\"a\"],\"conditions\":[{\"step\":\"a\",\"metric\":\"x\",\"op\":\"<\",\"threshold\":1}]}]}", "gates[0].key"),
+                Arguments.of("gate without dependencies", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"gates\":[{\"key\":\"g\",\"conditions\":[{\"aggregate\":\"averageScore\",\"op\":\">=\",\"threshold\":8}]}]}", "gates[0].dependsOn"),
+                Arguments.of("a step kind named gate", spec("{\"key\":\"a\",\"kind\":\"gate\"}"), "steps[0].kind"),
                 Arguments.of("trailing garbage", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "]} xyz", "$"));
     }
 
