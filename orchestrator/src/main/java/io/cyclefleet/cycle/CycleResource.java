@@ -83,6 +83,18 @@ public class CycleResource {
         };
     }
 
+    /** Reruns a FAILED or CANCELLED cycle from its unfinished steps, keeping what succeeded; 409 otherwise. */
+    @POST
+    @Path("{id}/retry")
+    public Response retry(@PathParam("id") String id) {
+        UUID cycle = JsonBodies.uuid(id, "id");
+        return switch (service.retry(cycle)) {
+            case NOT_FOUND -> notFound(cycle);
+            case NOT_RETRYABLE -> throw new ConflictException("cycle " + cycle + " is not FAILED or CANCELLED; only those can be rerun");
+            case RESTARTED -> Response.accepted(queries.cycle(cycle).orElseThrow()).build();
+        };
+    }
+
     @GET
     @Path("{id}/events")
     public Response events(@PathParam("id") String id, @QueryParam("after") String after, @QueryParam("limit") String limit) {

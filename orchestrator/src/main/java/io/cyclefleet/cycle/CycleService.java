@@ -18,13 +18,16 @@ public class CycleService {
     private final TaskDispatcher dispatcher;
     private final CycleMetrics metrics;
     private final ObjectMapper json;
+    private final CycleAdvancer advancer;
 
-    public CycleService(CyclePlanner planner, CycleStore store, TaskDispatcher dispatcher, CycleMetrics metrics, ObjectMapper json) {
+    public CycleService(CyclePlanner planner, CycleStore store, TaskDispatcher dispatcher, CycleMetrics metrics, ObjectMapper json,
+                        CycleAdvancer advancer) {
         this.planner = planner;
         this.store = store;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         this.json = json;
+        this.advancer = advancer;
     }
 
     /**
@@ -52,6 +55,15 @@ public class CycleService {
             store.markRunning(s.id());
         }
         return s;
+    }
+
+    /** Reruns a failed or cancelled cycle from its unfinished steps and queues those now ready. */
+    public CycleStore.RetryResult retry(UUID id) {
+        CycleStore.RetryResult r = store.retry(id);
+        if (r == CycleStore.RetryResult.RESTARTED) {
+            advancer.advance(List.of(id));
+        }
+        return r;
     }
 
     public CycleStore.CancelResult cancel(UUID id) {

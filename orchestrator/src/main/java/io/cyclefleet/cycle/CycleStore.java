@@ -175,6 +175,40 @@ public class CycleStore {
         });
     }
 
+    public enum RetryResult { RESTARTED, NOT_FOUND, NOT_RETRYABLE }
+
+    /**
+     * Reruns a FAILED or CANCELLED cycle from its unfinished steps: every FAILED, SKIPPED or CANCELLED task
+     * goes back to PENDING at its next attempt (a fresh fence, so nothing of the old run can write) with a
+     * fresh attempt budget; SUCCEEDED tasks and their results are kept. The caller then advances the cycle.
+     */
+    public RetryResult retry(UUID cycle) {
+        return Jdbc.inTransaction(ds, c -> {
+            Optional<CycleStatus> status = lock(c, cycle);
+            if (status.isEmpty()) {
+                return RetryResult.NOT_FOUND;
+            }
+            if (status.get() != CycleStatus.FAILED && status.get() != CycleStatus.CANCELLED) {
+                return RetryResult.NOT_RETRYABLE;
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update task set status = 'PENDING', attempt = attempt + 1, max_attempts = attempt + max_attempts,
+                           error = 'rerun after: ' || coalesce(error, status), result = null, metrics = null, score = null,
+                           worker_id = null, lease_expires_at = null, next_run_at = null, dispatched_at = null,
+                           queued_at = null, started_at = null, finished_at = null
+                    where cycle_id = ? and status in ('FAILED', 'SKIPPED', 'CANCELLED')""")) {
+                ps.setObject(1, cycle);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "update cycle set status = 'RUNNING', error = null, finished_at = null, updated_at = now() where id = ?")) {
+                ps.setObject(1, cycle);
+                ps.executeUpdate();
+            }
+            return RetryResult.RESTARTED;
+        });
+    }
+
     static Optional<CycleStatus> lock(Connection c, UUID cycle) throws SQLException {
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
         // that every timeline insert takes on it through its foreign key.

@@ -228,6 +228,30 @@ class FleetReliabilityTest {
         assertEquals(1, Db.count("select count(*) from task where cycle_id = ? and step_key = 'test' and metrics->>'pass_rate' = '1.0'", id));
     }
 
+    @Test
+    void aFailedCycleRerunsFromItsFailedStepsKeepingWhatSucceeded() throws Exception {
+        worker(WorkerProcess.builder("rerun-a"));
+        UUID id = submit(spec("rerun", List.of(
+                step("kept", "metric", Map.of("score", 9)),
+                Map.of("key", "flaky", "kind", "fail", "params", Map.of("times", 1), "retry", Map.of("maxAttempts", 1)),
+                step("after", "noop", Map.of(), "flaky", "kept"))));
+        JsonPath failed = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("FAILED", failed.getString("status"));
+        assertEquals("SKIPPED", failed.getString("tasks.find { it.key == 'after' }.status"));
+        String keptFinished = failed.getString("tasks.find { it.key == 'kept' }.finishedAt");
+        given().post("/api/v1/cycles/" + id + "/retry").then().statusCode(202);
+
+        JsonPath rerun = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("SUCCEEDED", rerun.getString("status"));
+        assertEquals(2, rerun.getInt("tasks.find { it.key == 'flaky' }.attempts"));
+        assertEquals("SUCCEEDED", rerun.getString("tasks.find { it.key == 'after' }.status"));
+        assertEquals(keptFinished, rerun.getString("tasks.find { it.key == 'kept' }.finishedAt"), "what succeeded was kept, not rerun");
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.succeeded' "
+                + "and task_id = (select id from task where cycle_id = ? and step_key = 'kept')", id, id));
+        given().post("/api/v1/cycles/" + id + "/retry").then().statusCode(409);
+        given().post("/api/v1/cycles/" + UUID.randomUUID() + "/retry").then().statusCode(404);
+    }
+
     private static String workerState(String id) {
         List<Map<String, Object>> list = given().get("/api/v1/workers").then().statusCode(200).extract().jsonPath().getList("$");
         return list.stream().filter(w -> id.equals(w.get("id"))).map(w -> (String) w.get("state")).findFirst().orElse("ABSENT");
