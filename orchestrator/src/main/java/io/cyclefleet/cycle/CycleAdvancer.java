@@ -70,7 +70,7 @@ public class CycleAdvancer {
                     returning t.id, t.attempt, t.queue, t.priority""")) {
                 ps.setObject(1, cycle);
                 try (ResultSet rs = ps.executeQuery()) {
-                    promoted.addAll(CycleStore.queued(rs));
+                    promoted.addAll(QueuedTask.readAll(rs));
                 }
             }
             gates = gateStore.evaluateReady(c, cycle);

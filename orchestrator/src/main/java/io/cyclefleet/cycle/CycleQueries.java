@@ -101,8 +101,14 @@ public class CycleQueries {
     public Page<CycleViews.Event> events(UUID cycle, long after, int limit) {
         List<CycleEventEntity> rows = CycleEventEntity.find("cycleId = ?1 and id > ?2", Sort.by("id"), cycle, after)
                 .page(0, limit + 1).list();
+        // step keys of just the tasks on this page, not every task of the cycle
         Map<Long, String> keys = new HashMap<>();
-        TaskEntity.<TaskEntity>list("cycleId", cycle).forEach(t -> keys.put(t.id, t.stepKey));
+        List<Long> taskIds = rows.stream().map(e -> e.taskId).filter(java.util.Objects::nonNull).distinct().toList();
+        if (!taskIds.isEmpty()) {
+            em.createQuery("select t.id, t.stepKey from TaskEntity t where t.id in :ids", Object[].class)
+                    .setParameter("ids", taskIds).getResultList()
+                    .forEach(r -> keys.put((Long) r[0], (String) r[1]));
+        }
         List<CycleViews.Event> items = new ArrayList<>();
         for (int i = 0; i < Math.min(limit, rows.size()); i++) {
             CycleEventEntity e = rows.get(i);

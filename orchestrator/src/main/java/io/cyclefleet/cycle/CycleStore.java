@@ -5,7 +5,6 @@ import static io.cyclefleet.db.Jdbc.texts;
 
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.task.CycleStatus;
-import io.cyclefleet.task.Priority;
 import io.cyclefleet.task.QueuedTask;
 import io.cyclefleet.task.TaskStatus;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -230,11 +229,4 @@ public class CycleStore {
         }
     }
 
-    static List<QueuedTask> queued(ResultSet rs) throws SQLException {
-        List<QueuedTask> out = new ArrayList<>();
-        while (rs.next()) {
-            out.add(new QueuedTask(rs.getLong(1), rs.getInt(2), rs.getString(3), Priority.fromWire(rs.getString(4))));
-        }
-        return out;
-    }
 }

@@ -14,7 +14,6 @@ import io.cyclefleet.task.SingletonLock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +59,7 @@ class QueueSemanticsTest {
 
     @Test
     void theReconcilerRunsOnOneOrchestratorAtATime() throws Exception {
-        try (Connection other = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")) {
+        try (Connection other = Db.connect()) {
             other.setAutoCommit(false);
             try (PreparedStatement ps = other.prepareStatement("select pg_advisory_xact_lock(?)")) {
                 ps.setLong(1, 42L);

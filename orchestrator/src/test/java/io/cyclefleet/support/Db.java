@@ -9,31 +9,38 @@ import java.sql.SQLException;
 /** Direct reads of the system of record, independent of the API under test. */
 public final class Db {
 
+    public static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+
     private Db() {
     }
 
+    public static Connection connect() throws SQLException {
+        return DriverManager.getConnection(URL, "postgres", "");
+    }
+
     public static long count(String sql, Object... args) {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
-             PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
+        return run(sql, args, ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        });
     }
 
     public static int update(String sql, Object... args) {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
-             PreparedStatement ps = c.prepareStatement(sql)) {
+        return run(sql, args, PreparedStatement::executeUpdate);
+    }
+
+    private interface Statement<T> {
+        T apply(PreparedStatement ps) throws SQLException;
+    }
+
+    private static <T> T run(String sql, Object[] args, Statement<T> body) {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
-            return ps.executeUpdate();
+            return body.apply(ps);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -330,14 +330,9 @@ public class TaskStore {
         });
     }
 
-    static List<QueuedTask> queued(PreparedStatement ps) throws SQLException {
-        List<QueuedTask> out = new ArrayList<>();
+    private static List<QueuedTask> queued(PreparedStatement ps) throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new QueuedTask(rs.getLong(1), rs.getInt(2), rs.getString(3), Priority.fromWire(rs.getString(4))));
-            }
+            return QueuedTask.readAll(rs);
         }
-        return out;
     }
-
 }
