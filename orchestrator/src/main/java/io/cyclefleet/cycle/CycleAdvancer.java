@@ -1,6 +1,8 @@
 package io.cyclefleet.cycle;
 
 import io.cyclefleet.db.Jdbc;
+import io.cyclefleet.incident.IncidentCause;
+import io.cyclefleet.incident.IncidentStore;
 import io.cyclefleet.task.CycleStatus;
 import io.cyclefleet.task.QueuedTask;
 import io.cyclefleet.task.TaskDispatcher;
@@ -19,8 +21,10 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Moves a cycle's DAG forward after tasks finish: skips steps whose upstream failed, queues steps whose
- * dependencies all succeeded, and finishes the cycle when no task is left unfinished. Idempotent: it reads
+ * Moves a cycle's DAG forward after tasks finish: skips steps whose upstream failed, starts the rollback
+ * branch when a trigger step failed, queues steps whose dependencies all succeeded (holding back those that
+ * wait for an approval), evaluates ready gates, and finishes the cycle when no task is left unfinished —
+ * opening an incident after a rollback and scheduling the next iteration after a success below goal. Idempotent: it reads
  * everything from Postgres under the cycle's row lock, so completion notices may be lost or repeated.
  */
 @ApplicationScoped
@@ -32,12 +36,17 @@ public class CycleAdvancer {
     private final TaskDispatcher dispatcher;
     private final CycleMetrics metrics;
     private final GateStore gateStore;
+    private final IterationScheduler iterations;
+    private final IncidentStore incidents;
 
-    public CycleAdvancer(DataSource ds, TaskDispatcher dispatcher, CycleMetrics metrics, GateStore gateStore) {
+    public CycleAdvancer(DataSource ds, TaskDispatcher dispatcher, CycleMetrics metrics, GateStore gateStore,
+                         IterationScheduler iterations, IncidentStore incidents) {
         this.ds = ds;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         this.gateStore = gateStore;
+        this.iterations = iterations;
+        this.incidents = incidents;
     }
 
     public void advance(Collection<UUID> cycles) {
@@ -54,31 +63,99 @@ public class CycleAdvancer {
     }
 
     private List<QueuedTask> advance(Connection c, UUID cycle) throws SQLException {
-        Optional<CycleStatus> status = CycleStore.lock(c, cycle);
-        if (status.isEmpty() || status.get().isTerminal()) {
+        Optional<CycleStore.Locked> locked = CycleStore.lock(c, cycle);
+        if (locked.isEmpty() || locked.get().status().isTerminal()) {
             return List.of();
         }
+        boolean rollingBack = locked.get().rollingBack();
         List<QueuedTask> promoted = new ArrayList<>();
         int gates;
         do {
             skipDownstreamOfFailures(c, cycle);
+            if (!rollingBack) {
+                rollingBack = startRollbackIfTriggered(c, cycle);
+            }
             try (PreparedStatement ps = c.prepareStatement("""
                     update task t set status = 'QUEUED', queued_at = now()
                     where t.cycle_id = ? and t.status = 'PENDING' and t.kind <> 'gate'
+                      and (t.branch = 'main' or ?)
+                      and (not t.needs_approval or t.approved_at is not null)
                       and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
                                       where d.task_id = t.id and u.status <> 'SUCCEEDED')
                     returning t.id, t.attempt, t.queue, t.priority""")) {
                 ps.setObject(1, cycle);
+                ps.setBoolean(2, rollingBack);
                 try (ResultSet rs = ps.executeQuery()) {
                     promoted.addAll(QueuedTask.readAll(rs));
                 }
             }
             gates = gateStore.evaluateReady(c, cycle);
         } while (gates > 0);
+        updateApprovalWait(c, cycle, locked.get().status());
         if (promoted.isEmpty()) {
-            finishIfDone(c, cycle);
+            finishIfDone(c, cycle, rollingBack);
         }
         return promoted;
+    }
+
+    /**
+     * A failed trigger step (deploy, verify, a gate after the deploy) starts the rollback branch: the failure
+     * time is recorded as the detection time for MTTR, and the rest of the main DAG that has not started is
+     * skipped.
+     */
+    private boolean startRollbackIfTriggered(Connection c, UUID cycle) throws SQLException {
+        String cause;
+        try (PreparedStatement ps = c.prepareStatement("""
+                with trigger as (
+                    select step_key, kind, coalesce(error, status) as error, coalesce(finished_at, now()) as at from task
+                    where cycle_id = ? and branch = 'main' and triggers_rollback and status = 'FAILED'
+                    order by finished_at, id limit 1)
+                update cycle c set failure_detected_at = trigger.at, updated_at = now(),
+                       rollback_cause = trigger.kind || ' step ' || trigger.step_key || ' failed: ' || left(trigger.error, 1000)
+                from trigger where c.id = ? returning c.rollback_cause""")) {
+            ps.setObject(1, cycle);
+            ps.setObject(2, cycle);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return false;
+                }
+                cause = rs.getString(1);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                update task set status = 'SKIPPED', finished_at = now(), error = 'not run: the rollback started'
+                where cycle_id = ? and branch = 'main' and status = 'PENDING'""")) {
+            ps.setObject(1, cycle);
+            ps.executeUpdate();
+        }
+        CycleStore.event(c, cycle, "cycle.rollback_started", cause);
+        LOG.infof("cycle %s: rollback started (%s)", cycle, cause);
+        return true;
+    }
+
+    /** AWAITING_APPROVAL while a ready step waits for an operator, RUNNING again once none does. */
+    private static void updateApprovalWait(Connection c, UUID cycle, CycleStatus status) throws SQLException {
+        boolean waiting;
+        try (PreparedStatement ps = c.prepareStatement("""
+                select exists (select 1 from task t
+                               where t.cycle_id = ? and t.status = 'PENDING' and t.needs_approval and t.approved_at is null
+                                 and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
+                                                 where d.task_id = t.id and u.status <> 'SUCCEEDED'))""")) {
+            ps.setObject(1, cycle);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                waiting = rs.getBoolean(1);
+            }
+        }
+        CycleStatus next = waiting ? CycleStatus.AWAITING_APPROVAL
+                : status == CycleStatus.AWAITING_APPROVAL ? CycleStatus.RUNNING : status;
+        if (next != status) {
+            try (PreparedStatement ps = c.prepareStatement("update cycle set status = ?, updated_at = now() where id = ?")) {
+                ps.setString(1, next.name());
+                ps.setObject(2, cycle);
+                ps.executeUpdate();
+            }
+        }
     }
 
     private static void skipDownstreamOfFailures(Connection c, UUID cycle) throws SQLException {
@@ -96,24 +173,66 @@ public class CycleAdvancer {
         } while (skipped > 0);
     }
 
-    private void finishIfDone(Connection c, UUID cycle) throws SQLException {
+    private void finishIfDone(Connection c, UUID cycle, boolean rollingBack) throws SQLException {
+        long failed;
+        String failedSteps;
+        String rollbackFailures;
         try (PreparedStatement ps = c.prepareStatement("""
-                select count(*) filter (where status not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED')),
-                       count(*) filter (where status = 'FAILED'),
-                       string_agg(step_key, ', ' order by id) filter (where status = 'FAILED')
+                select count(*) filter (where status not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED') and (branch = 'main' or ?)),
+                       count(*) filter (where status = 'FAILED' and branch = 'main'),
+                       string_agg(step_key, ', ' order by id) filter (where status = 'FAILED' and branch = 'main'),
+                       string_agg(step_key || ' ' || status, ', ' order by id) filter (where status <> 'SUCCEEDED' and branch = 'rollback')
                 from task where cycle_id = ?""")) {
-            ps.setObject(1, cycle);
+            ps.setBoolean(1, rollingBack);
+            ps.setObject(2, cycle);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getLong(1) > 0) {
                     return;
                 }
-                long failed = rs.getLong(2);
-                CycleStatus end = failed > 0 ? CycleStatus.FAILED : CycleStatus.SUCCEEDED;
-                String error = failed > 0 ? failed + " step(s) failed: " + abbreviate(rs.getString(3)) : null;
-                CycleStore.finish(c, cycle, end, error);
-                metrics.finished(end);
-                LOG.debugf("cycle %s finished %s", cycle, end);
+                failed = rs.getLong(2);
+                failedSteps = rs.getString(3);
+                rollbackFailures = rs.getString(4);
+            }
+        }
+        CycleStatus end;
+        if (!rollingBack) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update task set status = 'SKIPPED', finished_at = now(), error = 'not run: no rollback was needed'
+                    where cycle_id = ? and branch = 'rollback' and status = 'PENDING'""")) {
+                ps.setObject(1, cycle);
+                ps.executeUpdate();
+            }
+            end = failed > 0 ? CycleStatus.FAILED : CycleStatus.SUCCEEDED;
+            CycleStore.finish(c, cycle, end, failed > 0 ? failed + " step(s) failed: " + abbreviate(failedSteps) : null);
+            if (end == CycleStatus.SUCCEEDED) {
+                iterations.scheduleIfBelowGoal(c, cycle);
+            }
+        } else {
+            boolean recovered = rollbackFailures == null;
+            Long mttrMs = finishRollback(c, cycle, recovered);
+            end = recovered ? CycleStatus.ROLLED_BACK : CycleStatus.FAILED;
+            CycleStore.finish(c, cycle, end, recovered ? "rolled back; MTTR " + mttrMs + " ms"
+                    : "rollback failed: " + abbreviate(rollbackFailures));
+            incidents.open(c, cycle, recovered ? IncidentCause.DEPLOYMENT_ROLLED_BACK : IncidentCause.ROLLBACK_FAILED);
+            metrics.rollback(recovered, mttrMs);
+        }
+        metrics.finished(end);
+        LOG.debugf("cycle %s finished %s", cycle, end);
+    }
+
+    /** Records the end of the rollback and, when it worked, the time from failure detection to rollback verified. */
+    private static Long finishRollback(Connection c, UUID cycle, boolean recovered) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update cycle set rollback_finished_at = now(),
+                       mttr_ms = case when ? then (extract(epoch from now() - failure_detected_at) * 1000)::bigint end
+                where id = ? returning mttr_ms""")) {
+            ps.setBoolean(1, recovered);
+            ps.setObject(2, cycle);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long mttr = rs.getLong(1);
+                return rs.wasNull() ? null : mttr;
             }
         }
     }

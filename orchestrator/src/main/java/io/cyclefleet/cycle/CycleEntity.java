@@ -31,4 +31,20 @@ public class CycleEntity extends PanacheEntityBase {
     public OffsetDateTime updatedAt;
     @Column(name = "finished_at")
     public OffsetDateTime finishedAt;
+    public String target;
+    @Column(name = "parent_id")
+    public UUID parentId;
+    public int iteration;
+    @Column(name = "deadline_at")
+    public OffsetDateTime deadlineAt;
+    @Column(name = "failure_detected_at")
+    public OffsetDateTime failureDetectedAt;
+    @Column(name = "rollback_cause")
+    public String rollbackCause;
+    @Column(name = "rollback_finished_at")
+    public OffsetDateTime rollbackFinishedAt;
+    @Column(name = "mttr_ms")
+    public Long mttrMs;
+    @Column(name = "next_iteration_at")
+    public OffsetDateTime nextIterationAt;
 }

@@ -2,6 +2,8 @@ package io.cyclefleet.cycle;
 
 import io.cyclefleet.task.CycleStatus;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Orchestrator-side counters; names follow docs/architecture.md. */
@@ -20,6 +22,15 @@ public class CycleMetrics {
 
     public void finished(CycleStatus status) {
         registry.counter("cyclefleet_cycles_finished", "outcome", status.name()).increment();
+    }
+
+    /** A finished rollback: whether it recovered the target, and the time from detection to rollback verified. */
+    public void rollback(boolean recovered, Long mttrMs) {
+        registry.counter("cyclefleet_rollbacks", "outcome", recovered ? "recovered" : "failed").increment();
+        if (mttrMs != null) {
+            Timer.builder("cyclefleet_mttr").description("failure detected → rollback verified").publishPercentileHistogram()
+                    .register(registry).record(Duration.ofMillis(mttrMs));
+        }
     }
 
     /** A repair made by the reconciler (invariant 8): what it found and fixed. */

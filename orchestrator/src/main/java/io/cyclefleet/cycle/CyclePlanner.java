@@ -2,13 +2,17 @@ package io.cyclefleet.cycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.cyclefleet.cycle.CycleSpec.ConditionSpec;
 import io.cyclefleet.cycle.CycleSpec.GateSpec;
+import io.cyclefleet.cycle.CycleSpec.IterateSpec;
+import io.cyclefleet.cycle.CycleSpec.RollbackSpec;
 import io.cyclefleet.cycle.CycleSpec.RetrySpec;
 import io.cyclefleet.cycle.CycleSpec.StepSpec;
 import io.cyclefleet.task.Params;
 import io.cyclefleet.task.Priority;
 import io.cyclefleet.task.RetryPolicy;
+import io.cyclefleet.task.Risk;
 import io.cyclefleet.task.TaskKindContract;
 import io.cyclefleet.task.TaskResult;
 import io.cyclefleet.task.Violations;
@@ -25,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -48,101 +53,189 @@ public class CyclePlanner {
     private final Map<String, TaskKindContract> kinds = new HashMap<>();
     private final OrchestratorConfig config;
     private final ObjectMapper json;
+    private final CycleTemplates templates;
 
-    public CyclePlanner(Instance<TaskKindContract> contracts, OrchestratorConfig config, ObjectMapper json) {
+    public CyclePlanner(Instance<TaskKindContract> contracts, OrchestratorConfig config, ObjectMapper json, CycleTemplates templates) {
         contracts.forEach(c -> kinds.put(c.kind(), c));
         this.config = config;
         this.json = json;
+        this.templates = templates;
     }
 
     public Set<String> kinds() {
         return new TreeSet<>(kinds.keySet());
     }
 
-    public List<PlannedTask> plan(CycleSpec spec) {
-        Violations v = new Violations();
-        if (spec == null) {
+    /** A validated cycle: the spec with its template expanded, and every task it writes. */
+    public record Plan(CycleSpec spec, String target, Duration deadline, List<PlannedTask> tasks) {
+    }
+
+    /** A step or gate with where it sits in the spec. */
+    private record Node(String at, StepSpec step, GateSpec gate, PlannedTask.Branch branch) {
+        String key() {
+            return step != null ? step.key() : gate.key();
+        }
+    }
+
+    public Plan plan(CycleSpec requested) {
+        if (requested == null) {
             throw InvalidSpecException.of("$", "a cycle spec (JSON object) is required");
         }
+        CycleSpec spec = templates.expand(requested);
+        Violations v = new Violations();
         if (spec.name() == null || spec.name().isBlank()) {
             v.add("name", "is required");
         } else if (spec.name().length() > MAX_NAME) {
             v.add("name", "must be at most " + MAX_NAME + " characters");
         }
-        List<StepSpec> steps = spec.steps();
-        if (steps == null || steps.isEmpty()) {
-            v.add("steps", "must list at least one step");
+        String target = spec.target() == null ? spec.name() : spec.target();
+        if (spec.target() != null && (spec.target().isBlank() || spec.target().length() > MAX_NAME)) {
+            v.add("target", "must be 1.." + MAX_NAME + " characters");
+        }
+        List<Node> nodes = nodes(spec, v);
+        if (!v.isEmpty() && nodes.isEmpty()) {
             throw new InvalidSpecException(v.list());
         }
-        if (steps.size() > config.limits().maxSteps()) {
-            v.add("steps", "has " + steps.size() + " steps; the limit is " + config.limits().maxSteps());
-            throw new InvalidSpecException(v.list());
-        }
-        Map<String, Integer> index = new LinkedHashMap<>();
-        Map<String, Integer> gateIndex = new LinkedHashMap<>();
-        for (int i = 0; i < steps.size(); i++) {
-            StepSpec s = steps.get(i);
-            String at = "steps[" + i + "]";
-            if (s == null) {
-                v.add(at, "must be a step object");
-            } else if (s.key() == null || s.key().isBlank()) {
-                v.add(at + ".key", "is required");
-            } else if (!KEY.matcher(s.key()).matches()) {
-                v.add(at + ".key", "'" + s.key() + "' must match " + KEY.pattern());
-            } else if (index.putIfAbsent(s.key(), i) != null) {
-                v.add(at + ".key", "duplicate key '" + s.key() + "' (also steps[" + index.get(s.key()) + "])");
+        Map<String, Node> index = new LinkedHashMap<>();
+        for (Node n : nodes) {
+            String key = n.key();
+            if (key == null || !KEY.matcher(key).matches()) {
+                v.add(n.at() + ".key", key == null ? "is required" : "'" + key + "' must match " + KEY.pattern());
+            } else if (index.putIfAbsent(key, n) != null) {
+                v.add(n.at() + ".key", "duplicate key '" + key + "' (also " + index.get(key).at() + "; steps and gates share one namespace)");
             }
         }
-        List<GateSpec> gates = spec.gates() == null ? List.of() : spec.gates();
-        if (gates.size() > MAX_GATES) {
-            v.add("gates", "has " + gates.size() + " gates; the limit is " + MAX_GATES);
-            throw new InvalidSpecException(v.list());
-        }
-        for (int i = 0; i < gates.size(); i++) {
-            GateSpec g = gates.get(i);
-            String at = "gates[" + i + "]";
-            if (g == null) {
-                v.add(at, "must be a gate object");
-            } else if (g.key() == null || !KEY.matcher(g.key()).matches()) {
-                v.add(at + ".key", "'" + g.key() + "' must match " + KEY.pattern());
-            } else if (index.containsKey(g.key()) || gateIndex.putIfAbsent(g.key(), i) != null) {
-                v.add(at + ".key", "duplicate key '" + g.key() + "' (steps and gates share one namespace)");
-            }
-        }
-        Map<String, Integer> all = new HashMap<>(index);
-        all.putAll(gateIndex);
-        List<PlannedTask> planned = new ArrayList<>(steps.size() + gates.size());
+        Risk maxAutoRisk = risk(spec.maxAutoRisk(), "maxAutoRisk", config.defaults().maxAutoRisk(), v);
+        Set<String> triggers = triggers(spec.rollback(), index, v);
+        Map<String, Integer> keys = new HashMap<>();
+        index.keySet().forEach(k -> keys.put(k, 0));
+        List<PlannedTask> planned = new ArrayList<>(nodes.size());
         List<String> paths = new ArrayList<>();
-        for (int i = 0; i < steps.size(); i++) {
-            StepSpec s = steps.get(i);
-            if (s != null) {
-                PlannedTask t = step(s, "steps[" + i + "]", all, v);
-                if (t != null) {
-                    planned.add(t);
-                    paths.add("steps[" + i + "]");
+        for (Node n : nodes) {
+            PlannedTask t = n.step() != null
+                    ? step(n.step(), n.at(), keys, n.branch(), triggers.contains(n.key()), maxAutoRisk, v)
+                    : gate(n.gate(), n.at(), keys, n.branch(), triggers.contains(n.key()), v);
+            if (t != null) {
+                for (int d = 0; d < t.dependsOn().size(); d++) {
+                    Node dep = index.get(t.dependsOn().get(d));
+                    if (dep != null && dep.branch() != n.branch()) {
+                        v.add(n.at() + ".dependsOn[" + d + "]", n.branch() == PlannedTask.Branch.ROLLBACK
+                                ? "a rollback step or gate depends only on the rollback branch, not on '" + dep.key() + "'"
+                                : "a main step or gate cannot depend on the rollback branch ('" + dep.key() + "')");
+                    }
                 }
+                planned.add(t);
+                paths.add(n.at());
             }
         }
-        for (int i = 0; i < gates.size(); i++) {
-            GateSpec g = gates.get(i);
-            if (g != null) {
-                PlannedTask t = gate(g, "gates[" + i + "]", all, v);
-                if (t != null) {
-                    planned.add(t);
-                    paths.add("gates[" + i + "]");
-                }
-            }
-        }
+        Duration deadline = spec.deadline() == null ? null
+                : Params.duration(TextNode.valueOf(spec.deadline()), "deadline", v, true, config.limits().maxDeadline());
+        iterate(spec.iterate(), v);
         if (v.isEmpty()) {
             checkAcyclic(planned, paths, v);
         }
         if (!v.isEmpty()) {
             throw new InvalidSpecException(v.list());
         }
-        return planned;
+        return new Plan(spec, target, deadline, planned);
     }
 
-    private PlannedTask step(StepSpec s, String at, Map<String, Integer> index, Violations v) {
+    private List<Node> nodes(CycleSpec spec, Violations v) {
+        List<Node> nodes = new ArrayList<>();
+        List<StepSpec> steps = spec.steps() == null ? List.of() : spec.steps();
+        if (steps.isEmpty()) {
+            v.add("steps", "must list at least one step");
+        }
+        addSteps(nodes, "steps", steps, PlannedTask.Branch.MAIN, v);
+        addGates(nodes, "gates", spec.gates(), PlannedTask.Branch.MAIN, v);
+        RollbackSpec rb = spec.rollback();
+        if (rb != null) {
+            if (rb.steps() == null || rb.steps().isEmpty()) {
+                v.add("rollback.steps", "must list at least one step");
+            }
+            addSteps(nodes, "rollback.steps", rb.steps(), PlannedTask.Branch.ROLLBACK, v);
+            addGates(nodes, "rollback.gates", rb.gates(), PlannedTask.Branch.ROLLBACK, v);
+        }
+        long stepCount = nodes.stream().filter(n -> n.step() != null).count();
+        if (stepCount > config.limits().maxSteps()) {
+            v.add("steps", "has " + stepCount + " steps; the limit is " + config.limits().maxSteps());
+            nodes.clear();
+        } else if (nodes.size() - stepCount > MAX_GATES) {
+            v.add("gates", "has " + (nodes.size() - stepCount) + " gates; the limit is " + MAX_GATES);
+            nodes.clear();
+        }
+        return nodes;
+    }
+
+    private static void addSteps(List<Node> nodes, String at, List<StepSpec> steps, PlannedTask.Branch branch, Violations v) {
+        for (int i = 0; steps != null && i < steps.size(); i++) {
+            if (steps.get(i) == null) {
+                v.add(at + "[" + i + "]", "must be a step object");
+            } else {
+                nodes.add(new Node(at + "[" + i + "]", steps.get(i), null, branch));
+            }
+        }
+    }
+
+    private static void addGates(List<Node> nodes, String at, List<GateSpec> gates, PlannedTask.Branch branch, Violations v) {
+        for (int i = 0; gates != null && i < gates.size(); i++) {
+            if (gates.get(i) == null) {
+                v.add(at + "[" + i + "]", "must be a gate object");
+            } else {
+                nodes.add(new Node(at + "[" + i + "]", null, gates.get(i), branch));
+            }
+        }
+    }
+
+    private static Set<String> triggers(RollbackSpec rb, Map<String, Node> index, Violations v) {
+        if (rb == null) {
+            return Set.of();
+        }
+        List<String> triggers = rb.triggers() == null ? List.of() : rb.triggers();
+        if (triggers.isEmpty()) {
+            v.add("rollback.triggers", "must name the steps or gates whose failure starts the rollback (e.g. deploy, verify)");
+        }
+        Set<String> out = new HashSet<>();
+        for (int i = 0; i < triggers.size(); i++) {
+            Node n = index.get(triggers.get(i));
+            if (n == null || n.branch() != PlannedTask.Branch.MAIN) {
+                v.add("rollback.triggers[" + i + "]", "'" + triggers.get(i) + "' is not a step or gate of the main DAG");
+            } else if (!out.add(triggers.get(i))) {
+                v.add("rollback.triggers[" + i + "]", "duplicate trigger '" + triggers.get(i) + "'");
+            }
+        }
+        return out;
+    }
+
+    private void iterate(IterateSpec it, Violations v) {
+        if (it == null) {
+            return;
+        }
+        if (it.untilScore() == null || !(it.untilScore() >= TaskResult.MIN_SCORE && it.untilScore() <= TaskResult.MAX_SCORE)) {
+            v.add("iterate.untilScore", "a score between " + TaskResult.MIN_SCORE + " and " + TaskResult.MAX_SCORE + " is required");
+        }
+        int max = config.limits().maxIterations();
+        if (it.maxIterations() == null || it.maxIterations() < 1 || it.maxIterations() > max) {
+            v.add("iterate.maxIterations", "must be between 1 and " + max + (it.maxIterations() == null ? "" : ", got " + it.maxIterations()));
+        }
+        if (it.delay() != null) {
+            Params.duration(TextNode.valueOf(it.delay()), "iterate.delay", v, true, config.limits().maxTimeout());
+        }
+    }
+
+    private static Risk risk(String text, String at, Risk fallback, Violations v) {
+        if (text == null) {
+            return fallback;
+        }
+        Optional<Risk> r = Risk.parse(text);
+        if (r.isEmpty()) {
+            v.add(at, "'" + text + "' must be one of low, medium, high");
+        }
+        return r.orElse(fallback);
+    }
+
+    private PlannedTask step(StepSpec s, String at, Map<String, Integer> index, PlannedTask.Branch branch, boolean trigger,
+                             Risk maxAutoRisk, Violations v) {
         int before = v.list().size();
         TaskKindContract contract = null;
         if (s.kind() == null || s.kind().isBlank()) {
@@ -186,12 +279,15 @@ public class CyclePlanner {
         }
         RetryPolicy retry = retry(s.retry(), at + ".retry", v);
         Duration timeout = s.timeout() == null ? config.defaults().timeout()
-                : Params.duration(com.fasterxml.jackson.databind.node.TextNode.valueOf(s.timeout()), at + ".timeout", v, true,
-                config.limits().maxTimeout());
+                : Params.duration(TextNode.valueOf(s.timeout()), at + ".timeout", v, true, config.limits().maxTimeout());
+        Risk risk = risk(s.risk(), at + ".risk", Risk.LOW, v);
         if (v.list().size() > before) {
             return null;
         }
-        return new PlannedTask(s.key(), s.kind(), List.copyOf(deps), paramsJson, queue, priority, retry, timeout);
+        // the rollback branch runs "without anyone asking": it never waits for an approval
+        boolean needsApproval = branch == PlannedTask.Branch.MAIN && risk.compareTo(maxAutoRisk) > 0;
+        return new PlannedTask(s.key(), s.kind(), List.copyOf(deps), paramsJson, queue, priority, retry, timeout, branch, trigger,
+                risk, needsApproval);
     }
 
     private static List<String> dependencies(String key, List<String> dependsOn, String at, Map<String, Integer> index, Violations v) {
@@ -211,7 +307,8 @@ public class CyclePlanner {
         return deps;
     }
 
-    private PlannedTask gate(GateSpec g, String at, Map<String, Integer> index, Violations v) {
+    private PlannedTask gate(GateSpec g, String at, Map<String, Integer> index, PlannedTask.Branch branch, boolean trigger,
+                             Violations v) {
         int before = v.list().size();
         List<String> deps = dependencies(g.key(), g.dependsOn(), at, index, v);
         if (deps.isEmpty()) {
@@ -230,7 +327,7 @@ public class CyclePlanner {
         String params = json.createObjectNode().set("conditions", json.valueToTree(conditions)).toString();
         var d = config.defaults();
         return new PlannedTask(g.key(), GATE_KIND, List.copyOf(deps), params, GATE_KIND, Priority.NORMAL,
-                new RetryPolicy(1, d.backoff(), d.maxBackoff()), d.timeout());
+                new RetryPolicy(1, d.backoff(), d.maxBackoff()), d.timeout(), branch, trigger, Risk.LOW, false);
     }
 
     private static void condition(ConditionSpec c, String at, List<String> deps, Violations v) {
@@ -284,9 +381,9 @@ public class CyclePlanner {
             }
         }
         Duration backoff = r.backoff() == null ? d.backoff()
-                : Params.duration(com.fasterxml.jackson.databind.node.TextNode.valueOf(r.backoff()), at + ".backoff", v, true, config.limits().maxBackoff());
+                : Params.duration(TextNode.valueOf(r.backoff()), at + ".backoff", v, true, config.limits().maxBackoff());
         Duration max = r.maxBackoff() == null ? null
-                : Params.duration(com.fasterxml.jackson.databind.node.TextNode.valueOf(r.maxBackoff()), at + ".maxBackoff", v, true, config.limits().maxBackoff());
+                : Params.duration(TextNode.valueOf(r.maxBackoff()), at + ".maxBackoff", v, true, config.limits().maxBackoff());
         if (backoff != null && max != null && max.compareTo(backoff) < 0) {
             v.add(at + ".maxBackoff", "must not be shorter than backoff (" + r.backoff() + ")");
         }

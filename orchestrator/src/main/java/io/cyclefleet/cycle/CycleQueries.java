@@ -48,13 +48,33 @@ public class CycleQueries {
                 scoreSum += t.score;
                 scored++;
             }
-            views.add(new CycleViews.Task(t.id, t.stepKey, t.kind, t.status, t.attempt, t.maxAttempts, t.queue, t.priority,
-                    deps.getOrDefault(t.id, List.of()), parse(t.result), parse(t.metrics), t.score == null ? null : t.score.doubleValue(),
-                    t.error, t.workerId, t.createdAt, t.startedAt, t.finishedAt, t.nextRunAt));
+            views.add(new CycleViews.Task(t.id, t.stepKey, t.kind, t.branch, t.risk, t.status, t.attempt, t.maxAttempts, t.queue,
+                    t.priority, deps.getOrDefault(t.id, List.of()), parse(t.result), parse(t.metrics),
+                    t.score == null ? null : t.score.doubleValue(), t.error, t.workerId, t.needsApproval, t.approvedBy,
+                    t.createdAt, t.startedAt, t.finishedAt, t.nextRunAt));
         }
         Double average = scored == 0 ? null : Math.round(scoreSum / scored * 100) / 100.0;
-        return Optional.of(new CycleViews.Cycle(c.id, c.name, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt, counts,
-                average, views));
+        List<String> awaiting = "AWAITING_APPROVAL".equals(c.status) ? views.stream()
+                .filter(t -> t.needsApproval() && t.approvedBy() == null && "PENDING".equals(t.status())).map(CycleViews.Task::key)
+                .filter(k -> readyKeys(tasks, deps).contains(k)).toList() : List.of();
+        CycleViews.Rollback rollback = c.failureDetectedAt == null ? null
+                : new CycleViews.Rollback(c.failureDetectedAt, c.rollbackCause, c.rollbackFinishedAt, c.mttrMs);
+        UUID next = CycleEntity.<CycleEntity>find("parentId", id).firstResultOptional().map(x -> x.id).orElse(null);
+        return Optional.of(new CycleViews.Cycle(c.id, c.name, c.target, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt,
+                c.deadlineAt, c.iteration, c.parentId, next, c.nextIterationAt, awaiting, rollback, counts, average, views));
+    }
+
+    /** Keys of the tasks whose dependencies have all succeeded. */
+    private static java.util.Set<String> readyKeys(List<TaskEntity> tasks, Map<Long, List<String>> deps) {
+        Map<String, String> status = new HashMap<>();
+        tasks.forEach(t -> status.put(t.stepKey, t.status));
+        java.util.Set<String> ready = new java.util.HashSet<>();
+        for (TaskEntity t : tasks) {
+            if (deps.getOrDefault(t.id, List.of()).stream().allMatch(d -> "SUCCEEDED".equals(status.get(d)))) {
+                ready.add(t.stepKey);
+            }
+        }
+        return ready;
     }
 
     private Map<Long, List<String>> dependencies(UUID cycle) {
@@ -92,7 +112,7 @@ public class CycleQueries {
         List<CycleViews.CycleSummary> items = new ArrayList<>();
         for (int i = 0; i < Math.min(limit, rows.size()); i++) {
             CycleEntity c = rows.get(i);
-            items.add(new CycleViews.CycleSummary(c.id, c.name, c.status, c.error, c.createdAt, c.finishedAt));
+            items.add(new CycleViews.CycleSummary(c.id, c.name, c.target, c.iteration, c.status, c.error, c.createdAt, c.finishedAt));
         }
         String next = rows.size() > limit ? items.get(items.size() - 1).id().toString() : null;
         return new Page<>(items, next);

@@ -1,5 +1,6 @@
 package io.cyclefleet.cycle;
 
+import io.cyclefleet.api.Actors;
 import io.cyclefleet.api.ApiError;
 import io.cyclefleet.api.ConflictException;
 import io.cyclefleet.api.JsonBodies;
@@ -13,7 +14,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
@@ -43,7 +46,7 @@ public class CycleResource {
     /** 202 with the new cycle; with an Idempotency-Key seen before, 200 with the first cycle instead. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey, @jakarta.ws.rs.core.Context UriInfo uri) {
+    public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey, @Context UriInfo uri) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
             throw InvalidSpecException.of("Idempotency-Key", "must be 1.." + MAX_IDEMPOTENCY_KEY + " characters");
         }
@@ -74,9 +77,9 @@ public class CycleResource {
 
     @POST
     @Path("{id}/cancel")
-    public Response cancel(@PathParam("id") String id) {
+    public Response cancel(@PathParam("id") String id, @Context SecurityContext who) {
         UUID cycle = JsonBodies.uuid(id, "id");
-        return switch (service.cancel(cycle)) {
+        return switch (service.cancel(cycle, Actors.of(who))) {
             case NOT_FOUND -> notFound(cycle);
             case ALREADY_FINISHED -> throw new ConflictException("cycle " + cycle + " has already finished");
             case CANCELLED -> Response.ok(queries.cycle(cycle).orElseThrow()).build();
@@ -92,6 +95,30 @@ public class CycleResource {
             case NOT_FOUND -> notFound(cycle);
             case NOT_RETRYABLE -> throw new ConflictException("cycle " + cycle + " is not FAILED or CANCELLED; only those can be rerun");
             case RESTARTED -> Response.accepted(queries.cycle(cycle).orElseThrow()).build();
+        };
+    }
+
+    /** Lets a cycle waiting in AWAITING_APPROVAL run the steps it waits for; 409 when it waits for nothing. */
+    @POST
+    @Path("{id}/approve")
+    public Response approve(@PathParam("id") String id, @Context SecurityContext who) {
+        UUID cycle = JsonBodies.uuid(id, "id");
+        return decided(cycle, service.approve(cycle, Actors.of(who)));
+    }
+
+    /** Declines: the waiting cycle ends CANCELLED. */
+    @POST
+    @Path("{id}/reject")
+    public Response reject(@PathParam("id") String id, @Context SecurityContext who) {
+        UUID cycle = JsonBodies.uuid(id, "id");
+        return decided(cycle, service.reject(cycle, Actors.of(who)));
+    }
+
+    private Response decided(UUID cycle, CycleStore.ApprovalResult r) {
+        return switch (r) {
+            case NOT_FOUND -> notFound(cycle);
+            case NOT_AWAITING -> throw new ConflictException("cycle " + cycle + " is not AWAITING_APPROVAL");
+            case DONE -> Response.ok(queries.cycle(cycle).orElseThrow()).build();
         };
     }
 

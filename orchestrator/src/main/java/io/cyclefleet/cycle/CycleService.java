@@ -3,15 +3,19 @@ package io.cyclefleet.cycle;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.api.ConflictException;
+import io.cyclefleet.task.CycleStatus;
 import io.cyclefleet.task.TaskDispatcher;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 
-/** Submitting and cancelling cycles. */
+/** Submitting, iterating, deciding on and ending cycles. */
 @ApplicationScoped
 public class CycleService {
+
+    private static final Logger LOG = Logger.getLogger(CycleService.class);
 
     private final CyclePlanner planner;
     private final CycleStore store;
@@ -31,18 +35,13 @@ public class CycleService {
     }
 
     /**
-     * Validates the whole spec, writes the cycle and its DAG in one transaction, then puts the root tasks
-     * on Redis. If Redis is down the cycle is still accepted: the reconciler dispatches it later.
+     * Validates the whole spec (its template expanded), writes the cycle and its DAG in one transaction, then
+     * puts the root tasks on Redis. If Redis is down the cycle is still accepted: the reconciler dispatches it
+     * later. The stored spec is the expanded one, so what ran is what the cycle shows.
      */
     public CycleStore.Submitted submit(CycleSpec spec, Optional<String> idempotencyKey) {
-        List<PlannedTask> tasks = planner.plan(spec);
-        String specJson;
-        try {
-            specJson = json.writeValueAsString(spec);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        CycleStore.Submitted s = store.create(spec.name(), specJson, idempotencyKey, tasks);
+        CyclePlanner.Plan plan = planner.plan(spec);
+        CycleStore.Submitted s = store.create(plan, write(plan.spec()), idempotencyKey, Optional.empty());
         if (!s.created()) {
             if (!s.sameSpec()) {
                 throw new ConflictException("Idempotency-Key '" + idempotencyKey.orElse("") + "' was already used for cycle "
@@ -51,10 +50,49 @@ public class CycleService {
             return s;
         }
         metrics.submitted();
-        if (dispatcher.dispatch(s.roots())) {
+        start(s);
+        return s;
+    }
+
+    private void start(CycleStore.Submitted s) {
+        if (s.roots().isEmpty()) {
+            advancer.advance(List.of(s.id())); // every root waits for an approval
+        } else if (dispatcher.dispatch(s.roots())) {
             store.markRunning(s.id());
         }
-        return s;
+    }
+
+    /** Starts every next iteration that is due (called by the reconciler, one replica at a time). */
+    public int startDueIterations(int limit) {
+        int started = 0;
+        for (CycleStore.DueIteration due : store.dueIterations(limit)) {
+            try {
+                CycleSpec spec = json.readValue(due.specJson(), CycleSpec.class);
+                CycleStore.Submitted s = store.create(planner.plan(spec), due.specJson(), Optional.empty(),
+                        Optional.of(new CycleStore.Iteration(due.parent(), due.number())));
+                if (s.created()) {
+                    metrics.submitted();
+                    start(s);
+                    started++;
+                }
+            } catch (InvalidSpecException | JsonProcessingException e) {
+                LOG.warnf("iteration %d of cycle %s cannot start: %s", due.number(), due.parent(), e.getMessage());
+                store.abandonIteration(due.parent(), "iteration " + due.number() + " cannot start: " + e.getMessage());
+            }
+        }
+        return started;
+    }
+
+    /** Fails every cycle past its deadline and opens its incident. */
+    public int expireOverdue(int limit) {
+        int expired = 0;
+        for (UUID id : store.overdue(limit)) {
+            if (store.expire(id)) {
+                metrics.finished(CycleStatus.FAILED);
+                expired++;
+            }
+        }
+        return expired;
     }
 
     /** Reruns a failed or cancelled cycle from its unfinished steps and queues those now ready. */
@@ -66,11 +104,35 @@ public class CycleService {
         return r;
     }
 
-    public CycleStore.CancelResult cancel(UUID id) {
-        CycleStore.CancelResult r = store.cancel(id, "cancelled by operator");
-        if (r == CycleStore.CancelResult.CANCELLED) {
-            metrics.finished(io.cyclefleet.task.CycleStatus.CANCELLED);
+    public CycleStore.ApprovalResult approve(UUID id, String actor) {
+        CycleStore.ApprovalResult r = store.approve(id, actor);
+        if (r == CycleStore.ApprovalResult.DONE) {
+            advancer.advance(List.of(id));
         }
         return r;
+    }
+
+    public CycleStore.ApprovalResult reject(UUID id, String actor) {
+        CycleStore.ApprovalResult r = store.reject(id, actor);
+        if (r == CycleStore.ApprovalResult.DONE) {
+            metrics.finished(CycleStatus.CANCELLED);
+        }
+        return r;
+    }
+
+    public CycleStore.CancelResult cancel(UUID id, String actor) {
+        CycleStore.CancelResult r = store.cancel(id, "cancelled by " + actor);
+        if (r == CycleStore.CancelResult.CANCELLED) {
+            metrics.finished(CycleStatus.CANCELLED);
+        }
+        return r;
+    }
+
+    private String write(CycleSpec spec) {
+        try {
+            return json.writeValueAsString(spec);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -4,6 +4,8 @@ import static io.cyclefleet.db.Jdbc.longs;
 import static io.cyclefleet.db.Jdbc.texts;
 
 import io.cyclefleet.db.Jdbc;
+import io.cyclefleet.incident.IncidentCause;
+import io.cyclefleet.incident.IncidentStore;
 import io.cyclefleet.task.CycleStatus;
 import io.cyclefleet.task.QueuedTask;
 import io.cyclefleet.task.TaskStatus;
@@ -25,9 +27,15 @@ import javax.sql.DataSource;
 public class CycleStore {
 
     private final DataSource ds;
+    private final IncidentStore incidents;
 
-    public CycleStore(DataSource ds) {
+    public CycleStore(DataSource ds, IncidentStore incidents) {
         this.ds = ds;
+        this.incidents = incidents;
+    }
+
+    /** Iteration {@code number} (2, 3, …) of the cycle {@code parent}'s spec. */
+    public record Iteration(UUID parent, int number) {
     }
 
     /** The cycle a submission resolved to; {@code created=false} when an idempotency key matched an earlier one. */
@@ -36,27 +44,44 @@ public class CycleStore {
 
     /**
      * Writes the cycle, its tasks (roots QUEUED, the rest PENDING) and their dependencies atomically. With
-     * an idempotency key already used, writes nothing and returns the earlier cycle.
+     * an idempotency key already used, writes nothing and returns the earlier cycle; for an iteration that
+     * already exists (one child per parent), writes nothing and returns a null id.
      */
-    public Submitted create(String name, String specJson, Optional<String> idempotencyKey, List<PlannedTask> tasks) {
+    public Submitted create(CyclePlanner.Plan plan, String specJson, Optional<String> idempotencyKey, Optional<Iteration> iteration) {
         UUID id = UUID.randomUUID();
+        List<PlannedTask> tasks = plan.tasks();
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    insert into cycle (id, name, status, spec, idempotency_key) values (?, ?, 'ACCEPTED', ?::jsonb, ?)
-                    on conflict (idempotency_key) do nothing""")) {
+                    insert into cycle (id, name, status, spec, idempotency_key, target, parent_id, iteration, deadline_at)
+                    values (?, ?, 'ACCEPTED', ?::jsonb, ?, ?, ?, ?, now() + ? * interval '1 millisecond')
+                    on conflict do nothing""")) {
                 ps.setObject(1, id);
-                ps.setString(2, name);
+                ps.setString(2, plan.spec().name());
                 ps.setString(3, specJson);
                 ps.setString(4, idempotencyKey.orElse(null));
+                ps.setString(5, plan.target());
+                ps.setObject(6, iteration.map(Iteration::parent).orElse(null));
+                ps.setInt(7, iteration.map(Iteration::number).orElse(1));
+                ps.setObject(8, plan.deadline() == null ? null : plan.deadline().toMillis());
                 if (ps.executeUpdate() == 0) {
-                    return earlier(c, idempotencyKey.orElseThrow(), specJson);
+                    return iteration.isPresent() ? new Submitted(null, false, true, List.of())
+                            : earlier(c, idempotencyKey.orElseThrow(), specJson);
                 }
+            }
+            if (iteration.isPresent()) {
+                UUID parent = iteration.get().parent();
+                try (PreparedStatement ps = c.prepareStatement("update cycle set next_iteration_at = null where id = ?")) {
+                    ps.setObject(1, parent);
+                    ps.executeUpdate();
+                }
+                event(c, parent, "cycle.iteration_started", "iteration " + iteration.get().number() + ": cycle " + id);
+                event(c, id, "cycle.iteration_of", "iteration " + iteration.get().number() + " of cycle " + parent);
             }
             Map<String, Long> ids = insertTasks(c, id, tasks);
             insertDependencies(c, tasks, ids);
             List<QueuedTask> roots = new ArrayList<>();
             for (PlannedTask t : tasks) {
-                if (t.isRoot()) {
+                if (t.startsQueued()) {
                     roots.add(new QueuedTask(ids.get(t.key()), 1, t.queue(), t.priority()));
                 }
             }
@@ -78,7 +103,8 @@ public class CycleStore {
     private static Map<String, Long> insertTasks(Connection c, UUID cycle, List<PlannedTask> tasks) throws SQLException {
         int n = tasks.size();
         List<String> keys = new ArrayList<>(n), kinds = new ArrayList<>(n), queues = new ArrayList<>(n), prios = new ArrayList<>(n),
-                params = new ArrayList<>(n), statuses = new ArrayList<>(n);
+                params = new ArrayList<>(n), statuses = new ArrayList<>(n), branches = new ArrayList<>(n), risks = new ArrayList<>(n),
+                triggers = new ArrayList<>(n), approvals = new ArrayList<>(n);
         List<Long> attempts = new ArrayList<>(n), backoffs = new ArrayList<>(n), maxBackoffs = new ArrayList<>(n), timeouts = new ArrayList<>(n);
         for (PlannedTask t : tasks) {
             keys.add(t.key());
@@ -86,7 +112,11 @@ public class CycleStore {
             queues.add(t.queue());
             prios.add(t.priority().wireName());
             params.add(t.paramsJson());
-            statuses.add((t.isRoot() ? TaskStatus.QUEUED : TaskStatus.PENDING).name());
+            statuses.add((t.startsQueued() ? TaskStatus.QUEUED : TaskStatus.PENDING).name());
+            branches.add(t.branch().name().toLowerCase(java.util.Locale.ROOT));
+            risks.add(t.risk().wireName());
+            triggers.add(Boolean.toString(t.triggersRollback()));
+            approvals.add(Boolean.toString(t.needsApproval()));
             attempts.add((long) t.retry().maxAttempts());
             backoffs.add(t.retry().backoff().toMillis());
             maxBackoffs.add(t.retry().maxBackoff().toMillis());
@@ -94,10 +124,11 @@ public class CycleStore {
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 insert into task (cycle_id, step_key, kind, queue, priority, params, status, max_attempts, backoff_ms,
-                                  max_backoff_ms, timeout_ms, queued_at)
-                select ?, k, kind, q, p, params::jsonb, s, a, b, mb, t, case when s = 'QUEUED' then now() end
-                from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
-                     as v(k, kind, q, p, params, s, a, b, mb, t)
+                                  max_backoff_ms, timeout_ms, queued_at, branch, risk, triggers_rollback, needs_approval)
+                select ?, k, kind, q, p, params::jsonb, s, a, b, mb, t, case when s = 'QUEUED' then now() end, br, r, tr::boolean, na::boolean
+                from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
+                            ?::text[], ?::text[], ?::text[], ?::text[])
+                     as v(k, kind, q, p, params, s, a, b, mb, t, br, r, tr, na)
                 returning id, step_key""")) {
             ps.setObject(1, cycle);
             ps.setArray(2, texts(c, keys));
@@ -110,6 +141,10 @@ public class CycleStore {
             ps.setArray(9, longs(c, backoffs));
             ps.setArray(10, longs(c, maxBackoffs));
             ps.setArray(11, longs(c, timeouts));
+            ps.setArray(12, texts(c, branches));
+            ps.setArray(13, texts(c, risks));
+            ps.setArray(14, texts(c, triggers));
+            ps.setArray(15, texts(c, approvals));
             Map<String, Long> ids = new HashMap<>(n * 2);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -155,22 +190,97 @@ public class CycleStore {
     /** Cancels the cycle and every unfinished task; results that arrive later are fenced out. */
     public CancelResult cancel(UUID cycle, String reason) {
         return Jdbc.inTransaction(ds, c -> {
-            Optional<CycleStatus> status = lock(c, cycle);
-            if (status.isEmpty()) {
+            Optional<Locked> locked = lock(c, cycle);
+            if (locked.isEmpty()) {
                 return CancelResult.NOT_FOUND;
             }
-            if (status.get().isTerminal()) {
+            if (locked.get().status().isTerminal()) {
                 return CancelResult.ALREADY_FINISHED;
             }
+            end(c, cycle, CycleStatus.CANCELLED, reason);
+            return CancelResult.CANCELLED;
+        });
+    }
+
+    /** Ends a cycle early: every unfinished task is cancelled with {@code reason}, then the cycle gets {@code status}. */
+    static void end(Connection c, UUID cycle, CycleStatus status, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update task set status = 'CANCELLED', error = ?, finished_at = now(), lease_expires_at = null
+                where cycle_id = ? and status in ('PENDING', 'QUEUED', 'RUNNING', 'RETRY_WAIT')""")) {
+            ps.setString(1, reason);
+            ps.setObject(2, cycle);
+            ps.executeUpdate();
+        }
+        finish(c, cycle, status, reason);
+    }
+
+    /** A parent whose next iteration is due. */
+    public record DueIteration(UUID parent, String specJson, int number) {
+    }
+
+    public List<DueIteration> dueIterations(int limit) {
+        return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task set status = 'CANCELLED', error = ?, finished_at = now(), lease_expires_at = null
-                    where cycle_id = ? and status in ('PENDING', 'QUEUED', 'RUNNING', 'RETRY_WAIT')""")) {
-                ps.setString(1, reason);
-                ps.setObject(2, cycle);
+                    select id, spec::text, iteration + 1 from cycle where next_iteration_at <= now() order by next_iteration_at limit ?""")) {
+                ps.setInt(1, limit);
+                List<DueIteration> due = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        due.add(new DueIteration(rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3)));
+                    }
+                }
+                return due;
+            }
+        });
+    }
+
+    /** The next iteration cannot start (its spec no longer validates): say why, and stop trying. */
+    public void abandonIteration(UUID parent, String reason) {
+        Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("update cycle set next_iteration_at = null where id = ?")) {
+                ps.setObject(1, parent);
                 ps.executeUpdate();
             }
-            finish(c, cycle, CycleStatus.CANCELLED, reason);
-            return CancelResult.CANCELLED;
+            event(c, parent, "cycle.iteration_not_started", reason);
+            return null;
+        });
+    }
+
+    /** Unfinished cycles past their deadline. */
+    public List<UUID> overdue(int limit) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select id from cycle where deadline_at < now() and finished_at is null order by deadline_at limit ?""")) {
+                ps.setInt(1, limit);
+                List<UUID> ids = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    /** Ends an overdue cycle FAILED, cancelling what is left of it, and opens its incident. */
+    public boolean expire(UUID cycle) {
+        return Jdbc.inTransaction(ds, c -> {
+            Optional<Locked> locked = lock(c, cycle);
+            if (locked.isEmpty() || locked.get().status().isTerminal()) {
+                return false;
+            }
+            try (PreparedStatement ps = c.prepareStatement("select deadline_at < now() from cycle where id = ?")) {
+                ps.setObject(1, cycle);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return false;
+                    }
+                }
+            }
+            end(c, cycle, CycleStatus.FAILED, "deadline exceeded while " + locked.get().status());
+            incidents.open(c, cycle, IncidentCause.DEADLINE_EXCEEDED);
+            return true;
         });
     }
 
@@ -179,15 +289,18 @@ public class CycleStore {
     /**
      * Reruns a FAILED or CANCELLED cycle from its unfinished steps: every FAILED, SKIPPED or CANCELLED task
      * goes back to PENDING at its next attempt (a fresh fence, so nothing of the old run can write) with a
-     * fresh attempt budget; SUCCEEDED tasks and their results are kept. The caller then advances the cycle.
+     * fresh attempt budget; SUCCEEDED tasks and their results are kept. Once a rollback has started, only the
+     * rollback branch reruns: the failure that started it stands. A deadline starts afresh. The caller then
+     * advances the cycle.
      */
     public RetryResult retry(UUID cycle) {
         return Jdbc.inTransaction(ds, c -> {
-            Optional<CycleStatus> status = lock(c, cycle);
-            if (status.isEmpty()) {
+            Optional<Locked> locked = lock(c, cycle);
+            if (locked.isEmpty()) {
                 return RetryResult.NOT_FOUND;
             }
-            if (status.get() != CycleStatus.FAILED && status.get() != CycleStatus.CANCELLED) {
+            CycleStatus status = locked.get().status();
+            if (status != CycleStatus.FAILED && status != CycleStatus.CANCELLED) {
                 return RetryResult.NOT_RETRYABLE;
             }
             try (PreparedStatement ps = c.prepareStatement("""
@@ -195,12 +308,15 @@ public class CycleStore {
                            error = 'rerun after: ' || coalesce(error, status), result = null, metrics = null, score = null,
                            worker_id = null, lease_expires_at = null, next_run_at = null, dispatched_at = null,
                            queued_at = null, started_at = null, finished_at = null
-                    where cycle_id = ? and status in ('FAILED', 'SKIPPED', 'CANCELLED')""")) {
+                    where cycle_id = ? and status in ('FAILED', 'SKIPPED', 'CANCELLED') and (branch = 'rollback' or not ?)""")) {
                 ps.setObject(1, cycle);
+                ps.setBoolean(2, locked.get().rollingBack());
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "update cycle set status = 'RUNNING', error = null, finished_at = null, updated_at = now() where id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update cycle set status = 'RUNNING', error = null, finished_at = null, updated_at = now(),
+                           rollback_finished_at = null, deadline_at = now() + (deadline_at - created_at)
+                    where id = ?""")) {
                 ps.setObject(1, cycle);
                 ps.executeUpdate();
             }
@@ -208,14 +324,84 @@ public class CycleStore {
         });
     }
 
-    static Optional<CycleStatus> lock(Connection c, UUID cycle) throws SQLException {
+    public enum ApprovalResult { DONE, NOT_FOUND, NOT_AWAITING }
+
+    /**
+     * Approves the steps the cycle waits for (those ready and riskier than its maxAutoRisk) and resumes it;
+     * later risky steps wait for their own approval. The caller then advances the cycle.
+     */
+    public ApprovalResult approve(UUID cycle, String actor) {
+        return decide(cycle, c -> {
+            List<String> steps = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update task t set approved_at = now(), approved_by = ?
+                    where t.cycle_id = ? and t.status = 'PENDING' and t.needs_approval and t.approved_at is null
+                      and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
+                                      where d.task_id = t.id and u.status <> 'SUCCEEDED')
+                    returning t.step_key""")) {
+                ps.setString(1, actor);
+                ps.setObject(2, cycle);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        steps.add(rs.getString(1));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("update cycle set status = 'RUNNING', updated_at = now() where id = ?")) {
+                ps.setObject(1, cycle);
+                ps.executeUpdate();
+            }
+            event(c, cycle, "cycle.approved", "approved by " + actor + ": " + String.join(", ", steps));
+        });
+    }
+
+    /** Declines the steps the cycle waits for: the cycle ends CANCELLED, nothing more of it runs. */
+    public ApprovalResult reject(UUID cycle, String actor) {
+        return decide(cycle, c -> end(c, cycle, CycleStatus.CANCELLED, "approval rejected by " + actor));
+    }
+
+    @FunctionalInterface
+    private interface Decision {
+        void apply(Connection c) throws SQLException;
+    }
+
+    private ApprovalResult decide(UUID cycle, Decision decision) {
+        return Jdbc.inTransaction(ds, c -> {
+            Optional<Locked> locked = lock(c, cycle);
+            if (locked.isEmpty()) {
+                return ApprovalResult.NOT_FOUND;
+            }
+            if (locked.get().status() != CycleStatus.AWAITING_APPROVAL) {
+                return ApprovalResult.NOT_AWAITING;
+            }
+            decision.apply(c);
+            return ApprovalResult.DONE;
+        });
+    }
+
+    /** A cycle row locked for this transaction: its status, and whether its rollback branch has started. */
+    record Locked(CycleStatus status, boolean rollingBack) {
+    }
+
+    static Optional<Locked> lock(Connection c, UUID cycle) throws SQLException {
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
         // that every timeline insert takes on it through its foreign key.
-        try (PreparedStatement ps = c.prepareStatement("select status from cycle where id = ? for no key update")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select status, failure_detected_at is not null from cycle where id = ? for no key update")) {
             ps.setObject(1, cycle);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(CycleStatus.valueOf(rs.getString(1))) : Optional.empty();
+                return rs.next() ? Optional.of(new Locked(CycleStatus.valueOf(rs.getString(1)), rs.getBoolean(2))) : Optional.empty();
             }
+        }
+    }
+
+    /** Appends a cycle-level event the triggers do not write (decisions, rollback, iteration). */
+    static void event(Connection c, UUID cycle, String type, String detail) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into cycle_event (cycle_id, type, detail) values (?, ?, ?)")) {
+            ps.setObject(1, cycle);
+            ps.setString(2, type);
+            ps.setString(3, detail);
+            ps.executeUpdate();
         }
     }
 

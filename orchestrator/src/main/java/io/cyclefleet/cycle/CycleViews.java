@@ -15,20 +15,30 @@ public final class CycleViews {
     public record Submitted(UUID id, String status, boolean replayed) {
     }
 
-    public record CycleSummary(UUID id, String name, String status, String error, OffsetDateTime createdAt,
-                               OffsetDateTime finishedAt) {
+    public record CycleSummary(UUID id, String name, String target, int iteration, String status, String error,
+                               OffsetDateTime createdAt, OffsetDateTime finishedAt) {
     }
 
-    /** {@code averageScore}: mean of the scores its tasks reported (null when none did). */
-    public record Cycle(UUID id, String name, String status, String error, OffsetDateTime createdAt,
-                        OffsetDateTime updatedAt, OffsetDateTime finishedAt, Map<String, Long> taskCounts,
+    /**
+     * {@code averageScore}: mean of the scores its tasks reported (null when none did). {@code awaitingApproval}:
+     * the steps an operator's approval would start. {@code iteration}: 1 for a submitted cycle, n for the
+     * n-th run of its spec ({@code parentId} is iteration n-1, {@code nextIterationId} n+1 once started).
+     */
+    public record Cycle(UUID id, String name, String target, String status, String error, OffsetDateTime createdAt,
+                        OffsetDateTime updatedAt, OffsetDateTime finishedAt, OffsetDateTime deadlineAt,
+                        int iteration, UUID parentId, UUID nextIterationId, OffsetDateTime nextIterationAt,
+                        List<String> awaitingApproval, Rollback rollback, Map<String, Long> taskCounts,
                         Double averageScore, List<Task> tasks) {
     }
 
-    public record Task(long id, String key, String kind, String status, int attempts, int maxAttempts, String queue,
-                       String priority, List<String> dependsOn, JsonNode result, JsonNode metrics, Double score,
-                       String error, String workerId,
-                       OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
+    /** The rollback branch's run: when the failure was detected, why, and the time to recover (MTTR). */
+    public record Rollback(OffsetDateTime failureDetectedAt, String cause, OffsetDateTime finishedAt, Long mttrMs) {
+    }
+
+    public record Task(long id, String key, String kind, String branch, String risk, String status, int attempts,
+                       int maxAttempts, String queue, String priority, List<String> dependsOn, JsonNode result,
+                       JsonNode metrics, Double score, String error, String workerId, boolean needsApproval,
+                       String approvedBy, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
                        OffsetDateTime nextRunAt) {
     }
 

@@ -32,6 +32,12 @@ public interface OrchestratorConfig {
 
         @WithDefault("200")
         int maxPageSize();
+
+        @WithDefault("20")
+        int maxIterations();
+
+        @WithDefault("P7D")
+        Duration maxDeadline();
     }
 
     interface Defaults {
@@ -46,6 +52,10 @@ public interface OrchestratorConfig {
 
         @WithDefault("PT5M")
         Duration timeout();
+
+        /** Steps riskier than this wait for an operator's approval unless the spec sets its own maxAutoRisk. */
+        @WithDefault("medium")
+        io.cyclefleet.task.Risk maxAutoRisk();
     }
 
     interface Reconciler {

@@ -2,6 +2,7 @@ package io.cyclefleet.task;
 
 import io.cyclefleet.cycle.CycleAdvancer;
 import io.cyclefleet.cycle.CycleMetrics;
+import io.cyclefleet.cycle.CycleService;
 import io.cyclefleet.cycle.OrchestratorConfig;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.queue.Delivery;
@@ -48,12 +49,14 @@ public class Reconciler {
     private final TaskDispatcher dispatcher;
     private final RedisTaskQueue queue;
     private final CycleAdvancer advancer;
+    private final CycleService cycles;
     private final CycleMetrics metrics;
     private final OrchestratorConfig.Reconciler config;
     private final DataSource ds;
 
     public Reconciler(SingletonLock lock, TaskStore tasks, TaskDispatcher dispatcher, RedisTaskQueue queue,
-                      CycleAdvancer advancer, CycleMetrics metrics, OrchestratorConfig config, DataSource ds) {
+                      CycleAdvancer advancer, CycleService cycles, CycleMetrics metrics, OrchestratorConfig config, DataSource ds) {
+        this.cycles = cycles;
         this.lock = lock;
         this.tasks = tasks;
         this.dispatcher = dispatcher;
@@ -97,6 +100,8 @@ public class Reconciler {
         step("due retries", this::promoteRetries);
         step("expired leases", this::expireLeases);
         step("undispatched", this::dispatchUnsent);
+        step("due iterations", () -> cycles.startDueIterations(config.batch()));
+        step("deadlines", () -> cycles.expireOverdue(config.batch()));
     }
 
     void sweepPass() {

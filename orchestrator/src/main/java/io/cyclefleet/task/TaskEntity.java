@@ -49,4 +49,12 @@ public class TaskEntity extends PanacheEntityBase {
     public OffsetDateTime nextRunAt;
     @Column(name = "lease_expires_at")
     public OffsetDateTime leaseExpiresAt;
+    public String branch;
+    public String risk;
+    @Column(name = "needs_approval")
+    public boolean needsApproval;
+    @Column(name = "approved_by")
+    public String approvedBy;
+    @Column(name = "approved_at")
+    public OffsetDateTime approvedAt;
 }

@@ -15,7 +15,7 @@ import java.util.UUID;
 /** Talks to the orchestrator under test the way an operator would: over HTTP. */
 public final class Cycles {
 
-    public static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED");
+    public static final Set<String> TERMINAL = Set.of("SUCCEEDED", "ROLLED_BACK", "FAILED", "CANCELLED");
 
     private Cycles() {
     }

@@ -13,6 +13,8 @@ public record TaskResult(JsonNode summary, Map<String, Double> metrics, Double s
 
     public static final Pattern METRIC_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.:-]{0,99}");
     public static final int MAX_METRICS = 200;
+    public static final double MIN_SCORE = 1;
+    public static final double MAX_SCORE = 10;
 
     public TaskResult {
         metrics = metrics == null ? Map.of() : Map.copyOf(new TreeMap<>(metrics));
@@ -28,7 +30,7 @@ public record TaskResult(JsonNode summary, Map<String, Double> metrics, Double s
 
     /** Why this result cannot be stored, or null when it can. */
     public String problem() {
-        if (score != null && (score.isNaN() || score < 1 || score > 10)) {
+        if (score != null && (score.isNaN() || score < MIN_SCORE || score > MAX_SCORE)) {
             return "score " + score + " is outside 1..10";
         }
         if (metrics.size() > MAX_METRICS) {

@@ -1,0 +1,129 @@
+package io.cyclefleet.incident;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cyclefleet.db.Jdbc;
+import io.cyclefleet.task.SingletonLock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Drains the notification outbox in order (a trigger always reaches the receiver before its acknowledge),
+ * on one orchestrator replica at a time. A failed delivery leaves the row pending and backs off
+ * exponentially up to max-backoff; the queue behind it waits, since it goes to the same receiver.
+ * Nothing here runs inside a cycle's transaction, so a failing receiver never holds up a cycle.
+ */
+@ApplicationScoped
+public class Notifier {
+
+    private static final Logger LOG = Logger.getLogger(Notifier.class);
+    /** pg advisory lock key of the notifier singleton ("cfnotify"). */
+    private static final long LOCK_KEY = 0x63666e6f74696679L;
+
+    private record Pending(long id, int attempts, String body) {
+    }
+
+    private final DataSource ds;
+    private final SingletonLock singleton;
+    private final WebhookClient client;
+    private final IncidentConfig config;
+    private final ObjectMapper json;
+    private final MeterRegistry registry;
+
+    public Notifier(DataSource ds, SingletonLock singleton, WebhookClient client, IncidentConfig config, ObjectMapper json,
+                    MeterRegistry registry) {
+        this.ds = ds;
+        this.singleton = singleton;
+        this.client = client;
+        this.config = config;
+        this.json = json;
+        this.registry = registry;
+    }
+
+    @Scheduled(every = "${cyclefleet.incidents.notify.every:2s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void deliverDue() {
+        Optional<String> url = config.notifications().webhookUrl();
+        if (url.isEmpty()) {
+            return;
+        }
+        try {
+            singleton.runExclusively(LOCK_KEY, () -> {
+                Optional<Pending> next;
+                while ((next = nextDue()).isPresent() && deliver(url.get(), next.get())) {
+                    // deliver until the outbox is empty or the receiver fails
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("notification outbox unavailable: %s", e.toString());
+        }
+    }
+
+    /** The oldest pending notification if it is due; empty when none is pending or the oldest must wait. */
+    private Optional<Pending> nextDue() {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select id, attempts, body::text, next_attempt_at <= now() from notification
+                    where status = 'pending' order by id limit 1""");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(4)
+                        ? Optional.of(new Pending(rs.getLong(1), rs.getInt(2), rs.getString(3))) : Optional.empty();
+            }
+        });
+    }
+
+    private boolean deliver(String url, Pending n) {
+        String error = null;
+        try {
+            client.post(url, withRoutingKey(n.body()));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        String failure = error;
+        Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(failure == null
+                    ? "update notification set status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = null where id = ?"
+                    : "update notification set attempts = attempts + 1, last_error = ?, next_attempt_at = now() + ? * interval '1 millisecond' where id = ?")) {
+                if (failure == null) {
+                    ps.setLong(1, n.id());
+                } else {
+                    ps.setString(1, failure.length() > 1000 ? failure.substring(0, 1000) : failure);
+                    ps.setLong(2, backoff(n.attempts() + 1).toMillis());
+                    ps.setLong(3, n.id());
+                }
+                return ps.executeUpdate();
+            }
+        });
+        registry.counter("cyclefleet_notifications", "outcome", failure == null ? "delivered" : "failed").increment();
+        if (failure != null) {
+            LOG.warnf("notification %d not delivered (attempt %d), will retry: %s", n.id(), n.attempts() + 1, failure);
+        }
+        return failure == null;
+    }
+
+    private Duration backoff(int attempts) {
+        Duration max = config.notifications().maxBackoff();
+        long ms = 1000L << Math.min(attempts - 1, 20);
+        return ms > max.toMillis() ? max : Duration.ofMillis(ms);
+    }
+
+    private String withRoutingKey(String body) throws JsonProcessingException {
+        if (config.notifications().routingKey().isEmpty()) {
+            return body;
+        }
+        ObjectNode node = (ObjectNode) json.readTree(body);
+        node.put("routing_key", config.notifications().routingKey().get());
+        return json.writeValueAsString(node);
+    }
+}

@@ -1,0 +1,248 @@
+package io.cyclefleet.fleet;
+
+import static io.cyclefleet.support.Cycles.awaitEnd;
+import static io.cyclefleet.support.Cycles.submit;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cyclefleet.support.Cycles;
+import io.cyclefleet.support.Db;
+import io.cyclefleet.support.WorkerProcess;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cycle semantics of issue 3, each path driven on purpose with the diagnostic kinds and a separate
+ * worker process: the standard template, automatic rollback (ROLLED_BACK with MTTR; FAILED with one
+ * deduplicated critical incident), iteration up to maxIterations, approval pause and resume, deadlines.
+ */
+@QuarkusTest
+class CycleSemanticsTest {
+
+    private static WorkerProcess worker;
+
+    @BeforeAll
+    static void startWorker() throws Exception {
+        worker = WorkerProcess.builder("semantics-a").start();
+    }
+
+    @AfterAll
+    static void stopWorker() throws InterruptedException {
+        worker.close();
+    }
+
+    private static Map<String, Object> stepOverride(String key, String kind, Map<String, Object> params) {
+        return Map.of("key", key, "kind", kind, "params", params);
+    }
+
+    /** More failures than any step here has attempts: the step ends FAILED. */
+    private static final Map<String, Object> FAILS = Map.of("times", 9);
+
+    /**
+     * The standard template with every kind replaced by a diagnostic one: scores 9 and 9 pass the gate,
+     * deploy succeeds, {@code verify} and {@code rollback} behave as given.
+     */
+    private static Map<String, Object> standard(String target, Map<String, Object> verify, Map<String, Object> rollback) {
+        Map<String, Object> spec = new HashMap<>();
+        spec.put("template", "standard");
+        spec.put("name", "std-" + target);
+        spec.put("target", target);
+        spec.put("steps", List.of(
+                stepOverride("assess", "metric", Map.of("metrics", Map.of("error_rate", 0.001), "score", 9)),
+                stepOverride("test", "metric", Map.of("score", 9)),
+                stepOverride("deploy", "noop", Map.of()),
+                verify,
+                stepOverride("report", "noop", Map.of())));
+        spec.put("rollback", Map.of("steps", List.of(rollback, stepOverride("verify-rollback", "noop", Map.of()))));
+        return spec;
+    }
+
+    @Test
+    void theStandardTemplateIsListedWithItsRollbackBranch() {
+        JsonPath t = given().get("/api/v1/templates").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("assess", "test", "deploy", "verify", "report"), t.getList("find { it.name == 'standard' }.spec.steps.key"));
+        assertEquals(List.of("deploy", "verify"), t.getList("find { it.name == 'standard' }.spec.rollback.triggers"));
+        assertEquals(List.of("rollback", "verify-rollback"), t.getList("find { it.name == 'standard' }.spec.rollback.steps.key"));
+    }
+
+    @Test
+    void aCleanStandardCycleSucceedsAndSkipsTheRollbackBranch() {
+        UUID id = submit(standard("svc-clean", stepOverride("verify", "noop", Map.of()), stepOverride("rollback", "noop", Map.of())));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("SUCCEEDED", c.getString("status"));
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'report' }.status"));
+        assertEquals("SKIPPED", c.getString("tasks.find { it.key == 'rollback' }.status"));
+        assertEquals("rollback", c.getString("tasks.find { it.key == 'rollback' }.branch"));
+        assertNull(c.get("rollback"));
+        assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and branch = 'rollback' and started_at is not null", id));
+    }
+
+    @Test
+    void aFailedVerificationRollsBackAndRecordsMttr() {
+        UUID id = submit(standard("svc-rollback", stepOverride("verify", "fail", FAILS), stepOverride("rollback", "noop", Map.of())));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("ROLLED_BACK", c.getString("status"));
+        assertEquals("FAILED", c.getString("tasks.find { it.key == 'verify' }.status"));
+        assertEquals("SKIPPED", c.getString("tasks.find { it.key == 'report' }.status"));
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'rollback' }.status"));
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'verify-rollback' }.status"));
+        assertTrue(c.getString("rollback.cause").startsWith("fail step verify failed"), c.getString("rollback.cause"));
+        long mttr = c.getLong("rollback.mttrMs");
+        assertTrue(mttr > 0 && mttr < 30_000, "MTTR " + mttr);
+        assertEquals(1, Db.count("""
+                select count(*) from cycle c where id = ? and mttr_ms = (extract(epoch from c.rollback_finished_at - c.failure_detected_at) * 1000)::bigint
+                  and failure_detected_at = (select finished_at from task where cycle_id = c.id and step_key = 'verify')""", id),
+                "MTTR runs from the failed verification's end to the rollback verified");
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.rollback_started'", id));
+        // a recovered rollback still tells someone why the deploy was bad, without paging
+        assertEquals(1, Db.count("select count(*) from incident where latest_cycle_id = ? and cause = 'deployment-rolled-back' and severity = 'warning'", id));
+    }
+
+    @Test
+    void aFailingGateAfterTheDeployRollsBackToo() {
+        Map<String, Object> spec = new HashMap<>(Map.of("name", "post-gate", "target", "svc-post-gate",
+                "steps", List.of(Map.of("key", "deploy", "kind", "noop"),
+                        Map.of("key", "verify", "kind", "metric", "dependsOn", List.of("deploy"),
+                                "params", Map.of("metrics", Map.of("error_rate", 0.2)))),
+                "gates", List.of(Map.of("key", "healthy", "dependsOn", List.of("verify"),
+                        "conditions", List.of(Map.of("step", "verify", "metric", "error_rate", "op", "<=", "threshold", 0.01)))),
+                "rollback", Map.of("triggers", List.of("deploy", "healthy"), "steps", List.of(Map.of("key", "undo", "kind", "noop")))));
+        JsonPath c = awaitEnd(submit(spec), Duration.ofSeconds(30));
+        assertEquals("ROLLED_BACK", c.getString("status"));
+        assertTrue(c.getString("rollback.cause").contains("healthy"), c.getString("rollback.cause"));
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'undo' }.status"));
+    }
+
+    @Test
+    void aFailedRollbackFailsTheCycleAndOpensOneCriticalIncidentHoweverOftenItRepeats() {
+        Map<String, Object> spec = standard("svc-broken", stepOverride("verify", "fail", FAILS), stepOverride("rollback", "fail", FAILS));
+        UUID first = submit(spec);
+        JsonPath c = awaitEnd(first, Duration.ofSeconds(30));
+        assertEquals("FAILED", c.getString("status"));
+        assertTrue(c.getString("error").startsWith("rollback failed"), c.getString("error"));
+        assertEquals("SKIPPED", c.getString("tasks.find { it.key == 'verify-rollback' }.status"));
+        assertNull(c.get("rollback.mttrMs"), "no MTTR when nothing recovered");
+        UUID second = submit(spec);
+        assertEquals("FAILED", awaitEnd(second, Duration.ofSeconds(30)).getString("status"));
+
+        JsonPath list = given().get("/api/v1/incidents?status=open").then().statusCode(200).extract().jsonPath();
+        List<String> critical = list.getList("items.findAll { it.target == 'svc-broken' && it.cause == 'rollback-failed' }.id");
+        assertEquals(1, critical.size(), "one incident per target and cause: " + list.prettify());
+        String incident = critical.get(0);
+        JsonPath i = given().get("/api/v1/incidents/" + incident).then().statusCode(200).extract().jsonPath();
+        assertEquals("critical", i.getString("severity"));
+        assertEquals(2, i.getInt("occurrences"));
+        assertEquals(first.toString(), i.getString("cycleId"));
+        assertEquals(second.toString(), i.getString("latestCycleId"));
+        assertEquals(List.of("opened", "repeated"), i.getList("events.type"));
+        assertTrue(i.getString("runbookUrl").endsWith("#rollback-failed"), i.getString("runbookUrl"));
+
+        String report = given().accept("text/markdown").get("/api/v1/incidents/" + incident + "/report")
+                .then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/markdown")).extract().asString();
+        for (String expected : List.of("# [CRITICAL] Rollback failed", "| Target | svc-broken |", "| Occurrences | 2",
+                "Failure detected: fail step verify failed", "### verify (fail, main branch)", "### rollback (fail, rollback branch)",
+                "Rolled back: **NO", "| verify-rollback | noop | SKIPPED |", "## Timeline", "cycle.rollback_started",
+                "incident.repeated by orchestrator", "#rollback-failed", "/api/v1/incidents/" + incident + "/ack")) {
+            assertTrue(report.contains(expected), "report lacks '" + expected + "':\n" + report);
+        }
+
+        given().post("/api/v1/incidents/" + incident + "/ack").then().statusCode(200);
+        assertEquals("acknowledged", given().get("/api/v1/incidents/" + incident).then().extract().path("status"));
+        given().post("/api/v1/incidents/" + incident + "/resolve").then().statusCode(200);
+        given().post("/api/v1/incidents/" + incident + "/ack").then().statusCode(409);
+        // resolved: the same failure now opens a fresh incident
+        UUID third = submit(spec);
+        awaitEnd(third, Duration.ofSeconds(30));
+        assertEquals(2, Db.count("select count(*) from incident where dedup_key = 'svc-broken:rollback-failed'"));
+        assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-broken:rollback-failed' and status = 'open'"));
+    }
+
+    @Test
+    void iterationRepeatsBelowTheGoalAndStopsAtMaxIterations() {
+        Map<String, Object> spec = Map.of("name", "iterate-3", "steps", List.of(Map.of("key", "assess", "kind", "metric",
+                        "params", Map.of("score", 5))),
+                "iterate", Map.of("untilScore", 8, "maxIterations", 3, "delay", "PT0.2S"));
+        UUID first = submit(spec);
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).until(() ->
+                Db.count("select count(*) from cycle where name = 'iterate-3' and iteration = 3 and status = 'SUCCEEDED'") == 1);
+        assertEquals(3, Db.count("select count(*) from cycle where name = 'iterate-3'"), "never beyond maxIterations");
+        UUID second = UUID.fromString(Cycles.get(first).getString("nextIterationId"));
+        JsonPath c2 = Cycles.get(second);
+        assertEquals(first.toString(), c2.getString("parentId"));
+        assertEquals(2, c2.getInt("iteration"));
+        UUID third = UUID.fromString(c2.getString("nextIterationId"));
+        JsonPath c3 = Cycles.get(third);
+        assertNull(c3.get("nextIterationId"));
+        assertNull(c3.get("nextIterationAt"));
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.iteration_not_started' "
+                + "and detail like '%iteration 3 of at most 3%'", third));
+    }
+
+    @Test
+    void iterationStopsOnceTheGoalIsReached() {
+        UUID id = submit(Map.of("name", "iterate-good", "steps", List.of(Map.of("key", "assess", "kind", "metric", "params", Map.of("score", 9))),
+                "iterate", Map.of("untilScore", 8, "maxIterations", 5)));
+        awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.goal_reached'", id));
+        assertEquals(0, Db.count("select count(*) from cycle where parent_id = ?", id));
+    }
+
+    private static Map<String, Object> risky(String name) {
+        return Map.of("name", name, "maxAutoRisk", "low", "steps", List.of(
+                Map.of("key", "assess", "kind", "noop"),
+                Map.of("key", "deploy", "kind", "noop", "risk", "high", "dependsOn", List.of("assess")),
+                Map.of("key", "verify", "kind", "noop", "dependsOn", List.of("deploy"))));
+    }
+
+    @Test
+    void aRiskyStepWaitsForApprovalHoldingNoWorkerThenRuns() {
+        UUID id = submit(risky("needs-approval"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> "AWAITING_APPROVAL".equals(Cycles.get(id).getString("status")));
+        JsonPath c = Cycles.get(id);
+        assertEquals(List.of("deploy"), c.getList("awaitingApproval"));
+        assertEquals("PENDING", c.getString("tasks.find { it.key == 'deploy' }.status"));
+        assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and status in ('QUEUED', 'RUNNING', 'RETRY_WAIT')", id),
+                "a waiting cycle holds no queue slot and no worker");
+        given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(200);
+        JsonPath done = awaitEnd(id, Duration.ofSeconds(20));
+        assertEquals("SUCCEEDED", done.getString("status"));
+        assertNotNull(done.getString("tasks.find { it.key == 'deploy' }.approvedBy"));
+        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.approved' and detail like '%: deploy'", id));
+        given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(409);
+    }
+
+    @Test
+    void aRejectedStepEndsTheCycleCancelledWithoutRunningIt() {
+        UUID id = submit(risky("rejected"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> "AWAITING_APPROVAL".equals(Cycles.get(id).getString("status")));
+        given().post("/api/v1/cycles/" + id + "/reject").then().statusCode(200);
+        JsonPath c = Cycles.get(id);
+        assertEquals("CANCELLED", c.getString("status"));
+        assertTrue(c.getString("error").startsWith("approval rejected by"), c.getString("error"));
+        assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and step_key = 'deploy' and started_at is not null", id));
+    }
+
+    @Test
+    void aCycleThatOutlivesItsDeadlineFailsAndOpensAnIncident() {
+        UUID id = submit(Map.of("name", "slow", "target", "svc-slow", "deadline", "PT1S",
+                "steps", List.of(Map.of("key", "long", "kind", "sleep", "params", Map.of("duration", "PT30S")))));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(15));
+        assertEquals("FAILED", c.getString("status"));
+        assertTrue(c.getString("error").startsWith("deadline exceeded"), c.getString("error"));
+        assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-slow:deadline-exceeded' and severity = 'error'"));
+    }
+}
