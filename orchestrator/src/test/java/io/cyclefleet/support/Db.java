@@ -9,7 +9,9 @@ import java.sql.SQLException;
 /** Direct reads of the system of record, independent of the API under test. */
 public final class Db {
 
-    public static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    /** The test profile's database, unless the run points the orchestrator elsewhere (-D or environment). */
+    public static final String URL = System.getProperty("quarkus.datasource.jdbc.url",
+            System.getenv().getOrDefault("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test"));
 
     private Db() {
     }
