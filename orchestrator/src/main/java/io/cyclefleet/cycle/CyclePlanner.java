@@ -112,9 +112,10 @@ public class CyclePlanner {
         List<PlannedTask> planned = new ArrayList<>(nodes.size());
         List<String> paths = new ArrayList<>();
         for (Node n : nodes) {
+            boolean trigger = n.key() != null && triggers.contains(n.key());
             PlannedTask t = n.step() != null
-                    ? step(n.step(), n.at(), keys, n.branch(), triggers.contains(n.key()), maxAutoRisk, v)
-                    : gate(n.gate(), n.at(), keys, n.branch(), triggers.contains(n.key()), v);
+                    ? step(n.step(), n.at(), keys, n.branch(), trigger, maxAutoRisk, v)
+                    : gate(n.gate(), n.at(), keys, n.branch(), trigger, v);
             if (t != null) {
                 for (int d = 0; d < t.dependsOn().size(); d++) {
                     Node dep = index.get(t.dependsOn().get(d));

@@ -88,7 +88,7 @@ public class Notifier {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            error = describe(e);
         }
         String failure = error;
         Jdbc.inTransaction(ds, c -> {
@@ -110,6 +110,17 @@ public class Notifier {
             LOG.warnf("notification %d not delivered (attempt %d), will retry: %s", n.id(), n.attempts() + 1, failure);
         }
         return failure == null;
+    }
+
+    /** The exception and its first cause that says something (HttpClient's ConnectException says nothing itself). */
+    private static String describe(Throwable e) {
+        String text = e.getClass().getSimpleName();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return text + ": " + t.getMessage();
+            }
+        }
+        return text;
     }
 
     private Duration backoff(int attempts) {

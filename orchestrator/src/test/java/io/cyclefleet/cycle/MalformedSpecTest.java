@@ -44,6 +44,14 @@ class MalformedSpecTest {
         return "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"gates\":[{\"key\":\"g\",\"dependsOn\":[\"a\"],\"conditions\":" + conditions + "}]}";
     }
 
+    static String rolledBack(String rollback) {
+        return "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"rollback\":{" + rollback + "}}";
+    }
+
+    static String iterated(String iterate) {
+        return "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"iterate\":" + iterate + "}";
+    }
+
     static Stream<Arguments> malformed() {
         String manySteps = IntStream.range(0, 2001).mapToObj(i -> "{\"key\":\"s" + i + "\",\"kind\":\"noop\"}").collect(Collectors.joining(","));
         String bigParam = "x".repeat(17_000);
@@ -123,6 +131,25 @@ class MalformedSpecTest {
                 Arguments.of("gate key clashing with a step", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"gates\":[{\"key\":\"a\",\"dependsOn\":[\"a\"],\"conditions\":[{\"step\":\"a\",\"metric\":\"x\",\"op\":\"<\",\"threshold\":1}]}]}", "gates[0].key"),
                 Arguments.of("gate without dependencies", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "],\"gates\":[{\"key\":\"g\",\"conditions\":[{\"aggregate\":\"averageScore\",\"op\":\">=\",\"threshold\":8}]}]}", "gates[0].dependsOn"),
                 Arguments.of("a step kind named gate", spec("{\"key\":\"a\",\"kind\":\"gate\"}"), "steps[0].kind"),
+                Arguments.of("unknown template", "{\"template\":\"yolo\",\"name\":\"x\"}", "template"),
+                Arguments.of("template override with an unknown kind", "{\"template\":\"standard\",\"name\":\"x\",\"steps\":[{\"key\":\"assess\",\"kind\":\"rm-rf\"}]}", "steps[0].kind"),
+                Arguments.of("blank target", "{\"name\":\"x\",\"target\":\" \",\"steps\":[" + OK_STEP + "]}", "target"),
+                Arguments.of("unknown risk", spec(step(",\"risk\":\"yolo\"")), "steps[0].risk"),
+                Arguments.of("unknown maxAutoRisk", "{\"name\":\"x\",\"maxAutoRisk\":\"none\",\"steps\":[" + OK_STEP + "]}", "maxAutoRisk"),
+                Arguments.of("rollback without triggers", rolledBack("\"steps\":[{\"key\":\"r\",\"kind\":\"noop\"}]"), "rollback.triggers"),
+                Arguments.of("rollback without steps", rolledBack("\"triggers\":[\"a\"]"), "rollback.steps"),
+                Arguments.of("rollback trigger that is not a main step", rolledBack("\"triggers\":[\"r\"],\"steps\":[{\"key\":\"r\",\"kind\":\"noop\"}]"), "rollback.triggers[0]"),
+                Arguments.of("rollback step depending on the main DAG", rolledBack("\"triggers\":[\"a\"],\"steps\":[{\"key\":\"r\",\"kind\":\"noop\",\"dependsOn\":[\"a\"]}]"), "rollback.steps[0].dependsOn[0]"),
+                Arguments.of("rollback step reusing a main key", rolledBack("\"triggers\":[\"a\"],\"steps\":[{\"key\":\"a\",\"kind\":\"noop\"}]"), "rollback.steps[0].key"),
+                Arguments.of("main step depending on the rollback branch", "{\"name\":\"x\",\"steps\":[" + OK_STEP + ",{\"key\":\"b\",\"kind\":\"noop\",\"dependsOn\":[\"r\"]}],"
+                        + "\"rollback\":{\"triggers\":[\"a\"],\"steps\":[{\"key\":\"r\",\"kind\":\"noop\"}]}}", "steps[1].dependsOn[0]"),
+                Arguments.of("iterate goal above 10", iterated("{\"untilScore\":11,\"maxIterations\":3}"), "iterate.untilScore"),
+                Arguments.of("iterate without a goal", iterated("{\"maxIterations\":3}"), "iterate.untilScore"),
+                Arguments.of("iterate zero times", iterated("{\"untilScore\":8,\"maxIterations\":0}"), "iterate.maxIterations"),
+                Arguments.of("iterate beyond the limit", iterated("{\"untilScore\":8,\"maxIterations\":21}"), "iterate.maxIterations"),
+                Arguments.of("iterate with a bad delay", iterated("{\"untilScore\":8,\"maxIterations\":2,\"delay\":\"10 minutes\"}"), "iterate.delay"),
+                Arguments.of("deadline not a duration", "{\"name\":\"x\",\"deadline\":\"soon\",\"steps\":[" + OK_STEP + "]}", "deadline"),
+                Arguments.of("deadline beyond a week", "{\"name\":\"x\",\"deadline\":\"P30D\",\"steps\":[" + OK_STEP + "]}", "deadline"),
                 Arguments.of("trailing garbage", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "]} xyz", "$"));
     }
 

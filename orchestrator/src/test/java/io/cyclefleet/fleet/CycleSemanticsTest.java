@@ -5,7 +5,6 @@ import static io.cyclefleet.support.Cycles.submit;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -219,7 +218,7 @@ class CycleSemanticsTest {
         given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(200);
         JsonPath done = awaitEnd(id, Duration.ofSeconds(20));
         assertEquals("SUCCEEDED", done.getString("status"));
-        assertNotNull(done.getString("tasks.find { it.key == 'deploy' }.approvedBy"));
+        assertEquals("test-operator", done.getString("tasks.find { it.key == 'deploy' }.approvedBy"), "the approver is the token's name");
         assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.approved' and detail like '%: deploy'", id));
         given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(409);
     }
