@@ -1,8 +1,8 @@
 package io.cyclefleet.cycle;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.api.JsonText;
 import io.cyclefleet.api.Page;
 import io.cyclefleet.task.TaskEntity;
 import io.quarkus.panache.common.Parameters;
@@ -109,13 +109,8 @@ public class CycleQueries {
             }
         }
         List<CycleEntity> rows = CycleEntity.find(q.toString(), Sort.descending("createdAt", "id"), p).page(0, limit + 1).list();
-        List<CycleViews.CycleSummary> items = new ArrayList<>();
-        for (int i = 0; i < Math.min(limit, rows.size()); i++) {
-            CycleEntity c = rows.get(i);
-            items.add(new CycleViews.CycleSummary(c.id, c.name, c.target, c.iteration, c.status, c.error, c.createdAt, c.finishedAt));
-        }
-        String next = rows.size() > limit ? items.get(items.size() - 1).id().toString() : null;
-        return new Page<>(items, next);
+        return Page.of(rows, limit, c -> new CycleViews.CycleSummary(c.id, c.name, c.target, c.iteration, c.status, c.error,
+                c.createdAt, c.finishedAt), CycleViews.CycleSummary::id);
     }
 
     public Page<CycleViews.Event> events(UUID cycle, long after, int limit) {
@@ -129,24 +124,12 @@ public class CycleQueries {
                     .setParameter("ids", taskIds).getResultList()
                     .forEach(r -> keys.put((Long) r[0], (String) r[1]));
         }
-        List<CycleViews.Event> items = new ArrayList<>();
-        for (int i = 0; i < Math.min(limit, rows.size()); i++) {
-            CycleEventEntity e = rows.get(i);
-            items.add(new CycleViews.Event(e.id, e.at, e.type, e.taskId, e.taskId == null ? null : keys.get(e.taskId),
-                    e.fromStatus, e.toStatus, e.attempt, e.workerId, e.detail));
-        }
-        String next = rows.size() > limit ? Long.toString(items.get(items.size() - 1).id()) : null;
-        return new Page<>(items, next);
+        return Page.of(rows, limit, e -> new CycleViews.Event(e.id, e.at, e.type, e.taskId,
+                e.taskId == null ? null : keys.get(e.taskId), e.fromStatus, e.toStatus, e.attempt, e.workerId, e.detail),
+                CycleViews.Event::id);
     }
 
     private JsonNode parse(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return json.readTree(text);
-        } catch (JsonProcessingException e) {
-            return json.getNodeFactory().textNode(text);
-        }
+        return JsonText.tree(json, text);
     }
 }

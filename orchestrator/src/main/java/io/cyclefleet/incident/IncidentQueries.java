@@ -1,8 +1,7 @@
 package io.cyclefleet.incident;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.api.JsonText;
 import io.cyclefleet.api.Page;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -47,7 +46,7 @@ public class IncidentQueries {
                     ((Number) r[3]).intValue(), (String) r[4], time(r[5]), time(r[6])));
         }
         return Optional.of(new IncidentViews.Incident(i.id, i.dedupKey, i.title, i.severity, i.status, i.target, i.cause,
-                i.occurrences, i.cycleId, i.latestCycleId, parse(i.details), i.runbookUrl, i.openedAt, i.lastSeenAt,
+                i.occurrences, i.cycleId, i.latestCycleId, JsonText.tree(json, i.details), i.runbookUrl, i.openedAt, i.lastSeenAt,
                 i.acknowledgedAt, i.acknowledgedBy, i.resolvedAt, i.resolvedBy, events, notifications));
     }
 
@@ -67,10 +66,8 @@ public class IncidentQueries {
             }
         }
         List<IncidentEntity> rows = IncidentEntity.find(q.toString(), Sort.descending("openedAt", "id"), p).page(0, limit + 1).list();
-        List<IncidentViews.Summary> items = rows.stream().limit(limit)
-                .map(i -> new IncidentViews.Summary(i.id, i.title, i.severity, i.status, i.target, i.cause, i.occurrences,
-                        i.latestCycleId, i.openedAt, i.lastSeenAt)).toList();
-        return new Page<>(items, rows.size() > limit ? items.get(items.size() - 1).id().toString() : null);
+        return Page.of(rows, limit, i -> new IncidentViews.Summary(i.id, i.title, i.severity, i.status, i.target, i.cause,
+                i.occurrences, i.latestCycleId, i.openedAt, i.lastSeenAt), IncidentViews.Summary::id);
     }
 
     private static OffsetDateTime time(Object o) {
@@ -84,13 +81,5 @@ public class IncidentQueries {
             return t.atOffset(ZoneOffset.UTC);
         }
         return ((Timestamp) o).toInstant().atOffset(ZoneOffset.UTC);
-    }
-
-    private JsonNode parse(String text) {
-        try {
-            return json.readTree(text);
-        } catch (JsonProcessingException e) {
-            return json.getNodeFactory().textNode(text);
-        }
     }
 }
