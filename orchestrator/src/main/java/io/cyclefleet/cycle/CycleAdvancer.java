@@ -214,6 +214,9 @@ public class CycleAdvancer {
             end = recovered ? CycleStatus.ROLLED_BACK : CycleStatus.FAILED;
             CycleStore.finish(c, cycle, end, recovered ? "rolled back; MTTR " + mttrMs + " ms"
                     : "rollback failed: " + abbreviate(rollbackFailures));
+            if (recovered) {
+                incidents.resolveRecovered(c, cycle);
+            }
             incidents.open(c, cycle, recovered ? IncidentCause.DEPLOYMENT_ROLLED_BACK : IncidentCause.ROLLBACK_FAILED);
             metrics.rollback(recovered, mttrMs);
         }

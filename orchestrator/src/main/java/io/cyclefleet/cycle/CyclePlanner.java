@@ -88,9 +88,12 @@ public class CyclePlanner {
         } else if (spec.name().length() > MAX_NAME) {
             v.add("name", "must be at most " + MAX_NAME + " characters");
         }
-        String target = spec.target() == null ? spec.name() : spec.target();
+        // incidents are deduplicated per target: a template's generic name must not make unrelated services one
+        String target = spec.target() != null ? spec.target() : requested.name();
         if (spec.target() != null && (spec.target().isBlank() || spec.target().length() > MAX_NAME)) {
             v.add("target", "must be 1.." + MAX_NAME + " characters");
+        } else if (target == null) {
+            v.add("target", "is required when the spec uses a template and has no name of its own");
         }
         List<Node> nodes = nodes(spec, v);
         if (!v.isEmpty() && nodes.isEmpty()) {

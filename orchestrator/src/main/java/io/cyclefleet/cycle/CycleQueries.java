@@ -113,6 +113,13 @@ public class CycleQueries {
                 c.createdAt, c.finishedAt), CycleViews.CycleSummary::id);
     }
 
+    /** The newest {@code limit} events of a cycle, oldest first: where a failure and its rollback are. */
+    public List<CycleViews.Event> latestEvents(UUID cycle, int limit) {
+        long from = CycleEventEntity.find("cycleId = ?1", Sort.descending("id"), cycle).page(limit, 1)
+                .<CycleEventEntity>firstResultOptional().map(e -> e.id).orElse(0L);
+        return events(cycle, from, limit).items();
+    }
+
     public Page<CycleViews.Event> events(UUID cycle, long after, int limit) {
         List<CycleEventEntity> rows = CycleEventEntity.find("cycleId = ?1 and id > ?2", Sort.by("id"), cycle, after)
                 .page(0, limit + 1).list();

@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -98,12 +99,22 @@ public class CycleResource {
         };
     }
 
-    /** Lets a cycle waiting in AWAITING_APPROVAL run the steps it waits for; 409 when it waits for nothing. */
+    /** Optional body of an approval: exactly the steps the operator saw waiting. */
+    public record Approval(List<String> steps) {
+    }
+
+    /**
+     * Lets a cycle waiting in AWAITING_APPROVAL run the steps it waits for; 409 when it waits for nothing.
+     * With a body {@code {"steps": [...]}}, 409 unless those are exactly the waiting steps, so an approval
+     * never covers a step that became ready after the operator looked.
+     */
     @POST
     @Path("{id}/approve")
-    public Response approve(@PathParam("id") String id, @Context SecurityContext who) {
+    public Response approve(@PathParam("id") String id, String body, @Context SecurityContext who) {
         UUID cycle = JsonBodies.uuid(id, "id");
-        return decided(cycle, service.approve(cycle, Actors.of(who)));
+        Optional<List<String>> steps = body == null || body.isBlank() ? Optional.empty()
+                : Optional.ofNullable(bodies.read(body, Approval.class).steps());
+        return decided(cycle, service.approve(cycle, Actors.of(who), steps));
     }
 
     /** Declines: the waiting cycle ends CANCELLED. */

@@ -78,6 +78,9 @@ public class CycleService {
             } catch (InvalidSpecException | JsonProcessingException e) {
                 LOG.warnf("iteration %d of cycle %s cannot start: %s", due.number(), due.parent(), e.getMessage());
                 store.abandonIteration(due.parent(), "iteration " + due.number() + " cannot start: " + e.getMessage());
+            } catch (RuntimeException e) {
+                // transient (store down): the next pass tries again; the other parents still get their turn
+                LOG.warnf("iteration %d of cycle %s not started yet: %s", due.number(), due.parent(), e.toString());
             }
         }
         return started;
@@ -104,8 +107,8 @@ public class CycleService {
         return r;
     }
 
-    public CycleStore.ApprovalResult approve(UUID id, String actor) {
-        CycleStore.ApprovalResult r = store.approve(id, actor);
+    public CycleStore.ApprovalResult approve(UUID id, String actor, Optional<List<String>> steps) {
+        CycleStore.ApprovalResult r = store.approve(id, actor, steps);
         if (r == CycleStore.ApprovalResult.DONE) {
             advancer.advance(List.of(id));
         }

@@ -3,6 +3,7 @@ package io.cyclefleet.cycle;
 import static io.cyclefleet.db.Jdbc.longs;
 import static io.cyclefleet.db.Jdbc.texts;
 
+import io.cyclefleet.api.ConflictException;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.incident.IncidentCause;
 import io.cyclefleet.incident.IncidentStore;
@@ -52,8 +53,8 @@ public class CycleStore {
         List<PlannedTask> tasks = plan.tasks();
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    insert into cycle (id, name, status, spec, idempotency_key, target, parent_id, iteration, deadline_at)
-                    values (?, ?, 'ACCEPTED', ?::jsonb, ?, ?, ?, ?, now() + ? * interval '1 millisecond')
+                    insert into cycle (id, name, status, spec, idempotency_key, target, parent_id, iteration, deadline_ms, deadline_at)
+                    values (?, ?, 'ACCEPTED', ?::jsonb, ?, ?, ?, ?, ?::bigint, now() + ?::bigint * interval '1 millisecond')
                     on conflict do nothing""")) {
                 ps.setObject(1, id);
                 ps.setString(2, plan.spec().name());
@@ -62,7 +63,9 @@ public class CycleStore {
                 ps.setString(5, plan.target());
                 ps.setObject(6, iteration.map(Iteration::parent).orElse(null));
                 ps.setInt(7, iteration.map(Iteration::number).orElse(1));
-                ps.setObject(8, plan.deadline() == null ? null : plan.deadline().toMillis());
+                Long deadlineMs = plan.deadline() == null ? null : plan.deadline().toMillis();
+                ps.setObject(8, deadlineMs, java.sql.Types.BIGINT);
+                ps.setObject(9, deadlineMs, java.sql.Types.BIGINT);
                 if (ps.executeUpdate() == 0) {
                     return iteration.isPresent() ? new Submitted(null, false, true, List.of())
                             : earlier(c, idempotencyKey.orElseThrow(), specJson);
@@ -187,7 +190,10 @@ public class CycleStore {
 
     public enum CancelResult { CANCELLED, NOT_FOUND, ALREADY_FINISHED }
 
-    /** Cancels the cycle and every unfinished task; results that arrive later are fenced out. */
+    /**
+     * Cancels the cycle and every unfinished task; results that arrive later are fenced out. Cancelling a
+     * rollback halfway opens a rollback-failed incident: the target may still run the bad version.
+     */
     public CancelResult cancel(UUID cycle, String reason) {
         return Jdbc.inTransaction(ds, c -> {
             Optional<Locked> locked = lock(c, cycle);
@@ -198,6 +204,10 @@ public class CycleStore {
                 return CancelResult.ALREADY_FINISHED;
             }
             end(c, cycle, CycleStatus.CANCELLED, reason);
+            if (locked.get().rollingBack()) {
+                // the bad version may still be live: someone must finish the job
+                incidents.open(c, cycle, IncidentCause.ROLLBACK_FAILED);
+            }
             return CancelResult.CANCELLED;
         });
     }
@@ -278,8 +288,9 @@ public class CycleStore {
                     }
                 }
             }
-            end(c, cycle, CycleStatus.FAILED, "deadline exceeded while " + locked.get().status());
-            incidents.open(c, cycle, IncidentCause.DEADLINE_EXCEEDED);
+            boolean rollingBack = locked.get().rollingBack();
+            end(c, cycle, CycleStatus.FAILED, "deadline exceeded while " + (rollingBack ? "rolling back" : locked.get().status()));
+            incidents.open(c, cycle, rollingBack ? IncidentCause.ROLLBACK_FAILED : IncidentCause.DEADLINE_EXCEEDED);
             return true;
         });
     }
@@ -290,8 +301,8 @@ public class CycleStore {
      * Reruns a FAILED or CANCELLED cycle from its unfinished steps: every FAILED, SKIPPED or CANCELLED task
      * goes back to PENDING at its next attempt (a fresh fence, so nothing of the old run can write) with a
      * fresh attempt budget; SUCCEEDED tasks and their results are kept. Once a rollback has started, only the
-     * rollback branch reruns: the failure that started it stands. A deadline starts afresh. The caller then
-     * advances the cycle.
+     * rollback branch reruns: the failure that started it stands. A deadline starts afresh, and a rerun risky
+     * step needs a fresh approval. The caller then advances the cycle.
      */
     public RetryResult retry(UUID cycle) {
         return Jdbc.inTransaction(ds, c -> {
@@ -307,7 +318,7 @@ public class CycleStore {
                     update task set status = 'PENDING', attempt = attempt + 1, max_attempts = attempt + max_attempts,
                            error = 'rerun after: ' || coalesce(error, status), result = null, metrics = null, score = null,
                            worker_id = null, lease_expires_at = null, next_run_at = null, dispatched_at = null,
-                           queued_at = null, started_at = null, finished_at = null
+                           queued_at = null, started_at = null, finished_at = null, approved_at = null, approved_by = null
                     where cycle_id = ? and status in ('FAILED', 'SKIPPED', 'CANCELLED') and (branch = 'rollback' or not ?)""")) {
                 ps.setObject(1, cycle);
                 ps.setBoolean(2, locked.get().rollingBack());
@@ -315,7 +326,7 @@ public class CycleStore {
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     update cycle set status = 'RUNNING', error = null, finished_at = null, updated_at = now(),
-                           rollback_finished_at = null, deadline_at = now() + (deadline_at - created_at)
+                           rollback_finished_at = null, deadline_at = now() + deadline_ms * interval '1 millisecond'
                     where id = ?""")) {
                 ps.setObject(1, cycle);
                 ps.executeUpdate();
@@ -330,7 +341,7 @@ public class CycleStore {
      * Approves the steps the cycle waits for (those ready and riskier than its maxAutoRisk) and resumes it;
      * later risky steps wait for their own approval. The caller then advances the cycle.
      */
-    public ApprovalResult approve(UUID cycle, String actor) {
+    public ApprovalResult approve(UUID cycle, String actor, Optional<List<String>> expected) {
         return decide(cycle, c -> {
             List<String> steps = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
@@ -346,6 +357,10 @@ public class CycleStore {
                         steps.add(rs.getString(1));
                     }
                 }
+            }
+            if (expected.isPresent() && !new java.util.TreeSet<>(expected.get()).equals(new java.util.TreeSet<>(steps))) {
+                // rolls the transaction back: nothing is approved
+                throw new ConflictException("cycle " + cycle + " waits for " + steps + ", not " + expected.get());
             }
             try (PreparedStatement ps = c.prepareStatement("update cycle set status = 'RUNNING', updated_at = now() where id = ?")) {
                 ps.setObject(1, cycle);

@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * The built-in cycle templates (classpath {@code cycle-templates/NAME.json}) and their expansion: a spec that
  * names a template is merged onto it — objects field by field, arrays of keyed objects (steps, gates) by
- * {@code key} with new keys appended, every other value replaced; a {@code null} inside params removes the
- * template's value (JSON Merge Patch).
+ * {@code key} with new keys appended, every other value replaced (an empty array too: {@code "gates": []}
+ * drops the template's gates); a {@code null} inside params removes the template's value (JSON Merge Patch).
  */
 @ApplicationScoped
 public class CycleTemplates {
@@ -77,7 +77,7 @@ public class CycleTemplates {
                 base.remove(f.getKey());
             } else if (old instanceof ObjectNode o && over instanceof ObjectNode n) {
                 merge(o, n);
-            } else if (old instanceof ArrayNode o && over instanceof ArrayNode n && keyed(o) && keyed(n)) {
+            } else if (old instanceof ArrayNode o && over instanceof ArrayNode n && !n.isEmpty() && keyed(o) && keyed(n)) {
                 mergeByKey(o, n);
             } else {
                 base.set(f.getKey(), over.deepCopy());

@@ -69,7 +69,7 @@ public class IncidentResource {
     public Response report(@PathParam("id") String id) {
         UUID incident = JsonBodies.uuid(id, "id");
         return queries.incident(incident)
-                .map(i -> Response.ok(IncidentReport.render(i, cycles.events(i.latestCycleId(), 0, 1000).items(),
+                .map(i -> Response.ok(IncidentReport.render(i, cycles.latestEvents(i.latestCycleId(), 1000),
                         incidents.publicUrl().replaceAll("/+$", ""))).type("text/markdown; charset=utf-8").build())
                 .orElseGet(() -> notFound(incident));
     }

@@ -77,6 +77,29 @@ public class IncidentStore {
         return id;
     }
 
+    /**
+     * A rerun rollback recovered the target: the rollback-failed incident this cycle last opened or repeated
+     * is resolved by the orchestrator (and its receiver told), so it stops paging.
+     */
+    public void resolveRecovered(Connection c, UUID cycle) throws SQLException {
+        java.util.List<UUID> resolved = new java.util.ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                update incident set status = 'resolved', resolved_at = now(), resolved_by = 'orchestrator'
+                where latest_cycle_id = ? and cause = ? and status <> 'resolved' returning id""")) {
+            ps.setObject(1, cycle);
+            ps.setString(2, IncidentCause.ROLLBACK_FAILED.wireName());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    resolved.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        for (UUID id : resolved) {
+            event(c, id, "resolved", "orchestrator", cycle, "the rerun rollback recovered the target");
+            outbox.enqueue(c, id, "resolve");
+        }
+    }
+
     static String dedupKey(String target, IncidentCause cause) {
         return target + ":" + cause.wireName();
     }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.task.SingletonLock;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,7 +61,7 @@ public class Notifier {
             singleton.runExclusively(LOCK_KEY, () -> {
                 Optional<Pending> next;
                 while ((next = nextDue()).isPresent() && deliver(url.get(), next.get())) {
-                    // deliver until the outbox is empty or the receiver fails
+                    // deliver until nothing is due or the receiver fails (it is likely down for the rest too)
                 }
             });
         } catch (RuntimeException e) {
@@ -67,49 +69,67 @@ public class Notifier {
         }
     }
 
-    /** The oldest pending notification if it is due; empty when none is pending or the oldest must wait. */
+    /** The oldest due notification whose incident has no earlier one pending. */
     private Optional<Pending> nextDue() {
         return Jdbc.inTransaction(ds, c -> {
+            // in order per incident (a trigger before its acknowledge); one incident's stuck row holds up no other
             try (PreparedStatement ps = c.prepareStatement("""
-                    select id, attempts, body::text, next_attempt_at <= now() from notification
-                    where status = 'pending' order by id limit 1""");
+                    select n.id, n.attempts, n.body::text from notification n
+                    where n.status = 'pending' and n.next_attempt_at <= now()
+                      and not exists (select 1 from notification p where p.incident_id = n.incident_id
+                                                                    and p.status = 'pending' and p.id < n.id)
+                    order by n.id limit 1""");
                  ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(4)
-                        ? Optional.of(new Pending(rs.getLong(1), rs.getInt(2), rs.getString(3))) : Optional.empty();
+                return rs.next() ? Optional.of(new Pending(rs.getLong(1), rs.getInt(2), rs.getString(3))) : Optional.empty();
             }
         });
     }
 
+    /** Returns false when the receiver failed (try again later), true when it took or refused the body. */
     private boolean deliver(String url, Pending n) {
         String error = null;
+        boolean rejected = false;
         try {
             client.post(url, withRoutingKey(n.body()));
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            rejected = e instanceof WebhookClient.RejectedException;
             error = describe(e);
         }
-        String failure = error;
+        String failure = error == null || error.length() <= 1000 ? error : error.substring(0, 1000);
+        String outcome = failure == null ? "delivered" : rejected ? "rejected" : "failed";
         Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement(failure == null
-                    ? "update notification set status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = null where id = ?"
-                    : "update notification set attempts = attempts + 1, last_error = ?, next_attempt_at = now() + ? * interval '1 millisecond' where id = ?")) {
-                if (failure == null) {
-                    ps.setLong(1, n.id());
-                } else {
-                    ps.setString(1, failure.length() > 1000 ? failure.substring(0, 1000) : failure);
-                    ps.setLong(2, backoff(n.attempts() + 1).toMillis());
-                    ps.setLong(3, n.id());
-                }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update notification set attempts = attempts + 1, last_error = ?,
+                           status = case when ? = 'failed' then status else ? end,
+                           delivered_at = case when ? = 'delivered' then now() end,
+                           next_attempt_at = now() + ? * interval '1 millisecond'
+                    where id = ?""")) {
+                ps.setString(1, failure);
+                ps.setString(2, outcome);
+                ps.setString(3, outcome);
+                ps.setString(4, outcome);
+                ps.setLong(5, backoff(n.attempts() + 1).toMillis());
+                ps.setLong(6, n.id());
                 return ps.executeUpdate();
             }
         });
-        registry.counter("cyclefleet_notifications", "outcome", failure == null ? "delivered" : "failed").increment();
-        if (failure != null) {
+        registry.counter("cyclefleet_notifications", "outcome", outcome).increment();
+        if (rejected) {
+            LOG.errorf("notification %d was refused by the receiver and is set aside (status rejected): %s", n.id(), failure);
+        } else if (failure != null) {
             LOG.warnf("notification %d not delivered (attempt %d), will retry: %s", n.id(), n.attempts() + 1, failure);
         }
-        return failure == null;
+        return failure == null || rejected;
+    }
+
+    void checkConfig(@Observes StartupEvent event) {
+        if (config.notifications().webhookUrl().isPresent() && config.notifications().routingKey().isEmpty()) {
+            LOG.warnf("cyclefleet.incidents.notify.webhook-url is set but routing-key is not: PagerDuty refuses events "
+                    + "without one (fine for other receivers); notifications go to %s", WebhookClient.host(config.notifications().webhookUrl().get()));
+        }
     }
 
     /** The exception and its first cause that says something (HttpClient's ConnectException says nothing itself). */

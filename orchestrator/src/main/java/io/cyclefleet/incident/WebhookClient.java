@@ -31,11 +31,17 @@ public class WebhookClient {
                 HttpResponse.BodyHandlers.ofString());
         int status = r.statusCode();
         if (status >= 400 && status < 500 && status != 429 && status != 408) {
-            throw new RejectedException(url + " rejected the notification: HTTP " + status + " " + abbreviate(r.body()));
+            throw new RejectedException(host(url) + " rejected the notification: HTTP " + status + " " + abbreviate(r.body()));
         }
         if (status >= 300) {
-            throw new IOException(url + " answered HTTP " + status + " " + abbreviate(r.body()));
+            throw new IOException(host(url) + " answered HTTP " + status + " " + abbreviate(r.body()));
         }
+    }
+
+    /** Scheme, host and port only: webhook URLs often carry credentials in their path or query. */
+    static String host(String url) {
+        URI u = URI.create(url);
+        return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
     }
 
     private static String abbreviate(String s) {

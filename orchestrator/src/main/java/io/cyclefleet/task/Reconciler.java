@@ -214,12 +214,17 @@ public class Reconciler {
                     where c.status in ('ACCEPTED', 'RUNNING') and c.updated_at < now() - interval '1 second'
                       and not exists (select 1 from task t where t.cycle_id = c.id and t.status in ('QUEUED', 'RUNNING', 'RETRY_WAIT'))
                     union
-                    select t.cycle_id from task t
-                    where t.status = 'PENDING'
+                    -- a step that could move (its upstream all finished a while ago) but did not; a rollback
+                    -- step before its rollback and a step waiting for approval are not stalled, they wait
+                    select t.cycle_id from task t join cycle c on c.id = t.cycle_id
+                    where t.status = 'PENDING' and c.status in ('ACCEPTED', 'RUNNING')
+                      and (t.branch = 'main' or c.failure_detected_at is not null)
+                      and (not t.needs_approval or t.approved_at is not null)
                       and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
                                       where d.task_id = t.id
                                         and (u.status not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED')
                                              or u.finished_at > now() - interval '5 seconds'))
+                      and t.created_at < now() - interval '5 seconds'
                     limit ?""")) {
                 ps.setInt(1, config.batch());
                 List<UUID> out = new ArrayList<>();

@@ -133,6 +133,7 @@ class MalformedSpecTest {
                 Arguments.of("a step kind named gate", spec("{\"key\":\"a\",\"kind\":\"gate\"}"), "steps[0].kind"),
                 Arguments.of("unknown template", "{\"template\":\"yolo\",\"name\":\"x\"}", "template"),
                 Arguments.of("template override with an unknown kind", "{\"template\":\"standard\",\"name\":\"x\",\"steps\":[{\"key\":\"assess\",\"kind\":\"rm-rf\"}]}", "steps[0].kind"),
+                Arguments.of("template without a name or target of its own", "{\"template\":\"standard\"}", "target"),
                 Arguments.of("blank target", "{\"name\":\"x\",\"target\":\" \",\"steps\":[" + OK_STEP + "]}", "target"),
                 Arguments.of("unknown risk", spec(step(",\"risk\":\"yolo\"")), "steps[0].risk"),
                 Arguments.of("unknown maxAutoRisk", "{\"name\":\"x\",\"maxAutoRisk\":\"none\",\"steps\":[" + OK_STEP + "]}", "maxAutoRisk"),

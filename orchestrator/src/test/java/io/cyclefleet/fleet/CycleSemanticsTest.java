@@ -169,6 +169,31 @@ class CycleSemanticsTest {
     }
 
     @Test
+    void aRerunRollbackThatRecoversResolvesTheCriticalIncident() {
+        Map<String, Object> once = Map.of("key", "rollback", "kind", "fail", "params", Map.of("times", 1), "retry", Map.of("maxAttempts", 1));
+        UUID id = submit(standard("svc-rerun", stepOverride("verify", "fail", FAILS), once));
+        assertEquals("FAILED", awaitEnd(id, Duration.ofSeconds(30)).getString("status"));
+        assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-rerun:rollback-failed' and status = 'open'"));
+        given().post("/api/v1/cycles/" + id + "/retry").then().statusCode(202);
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("ROLLED_BACK", c.getString("status"), "the rerun reran only the rollback branch, and it recovered");
+        assertEquals("FAILED", c.getString("tasks.find { it.key == 'verify' }.status"), "the failure that started it stands");
+        assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-rerun:rollback-failed' "
+                + "and status = 'resolved' and resolved_by = 'orchestrator'"));
+    }
+
+    @Test
+    void cancellingARollbackHalfwayOpensACriticalIncident() {
+        UUID id = submit(standard("svc-cancelled", stepOverride("verify", "fail", FAILS),
+                stepOverride("rollback", "sleep", Map.of("duration", "PT20S"))));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> "RUNNING".equals(Cycles.get(id).getString("tasks.find { it.key == 'rollback' }.status")));
+        given().post("/api/v1/cycles/" + id + "/cancel").then().statusCode(200);
+        assertEquals("CANCELLED", Cycles.get(id).getString("status"));
+        assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-cancelled:rollback-failed' and severity = 'critical'"));
+    }
+
+    @Test
     void iterationRepeatsBelowTheGoalAndStopsAtMaxIterations() {
         Map<String, Object> spec = Map.of("name", "iterate-3", "steps", List.of(Map.of("key", "assess", "kind", "metric",
                         "params", Map.of("score", 5))),
@@ -215,12 +240,28 @@ class CycleSemanticsTest {
         assertEquals("PENDING", c.getString("tasks.find { it.key == 'deploy' }.status"));
         assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and status in ('QUEUED', 'RUNNING', 'RETRY_WAIT')", id),
                 "a waiting cycle holds no queue slot and no worker");
-        given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(200);
+        // a waiting cycle is not "stalled": the reconciler's liveness repair leaves it alone, however long ago
+        // its last step finished
+        Db.update("update task set created_at = now() - interval '1 minute', finished_at = now() - interval '1 minute' "
+                + "where cycle_id = ? and status = 'SUCCEEDED'", id);
+        double repairs = stalledRepairs();
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> stalledRepairs() == repairs);
+        given().contentType("application/json").body(Map.of("steps", List.of("verify")))
+                .post("/api/v1/cycles/" + id + "/approve").then().statusCode(409);
+        assertEquals("AWAITING_APPROVAL", Cycles.get(id).getString("status"), "an approval naming other steps approves nothing");
+        given().contentType("application/json").body(Map.of("steps", List.of("deploy")))
+                .post("/api/v1/cycles/" + id + "/approve").then().statusCode(200);
         JsonPath done = awaitEnd(id, Duration.ofSeconds(20));
         assertEquals("SUCCEEDED", done.getString("status"));
         assertEquals("test-operator", done.getString("tasks.find { it.key == 'deploy' }.approvedBy"), "the approver is the token's name");
         assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.approved' and detail like '%: deploy'", id));
         given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(409);
+    }
+
+    private static double stalledRepairs() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("cyclefleet_reconciler_repairs_total{") && l.contains("stalled_cycle_advanced"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test

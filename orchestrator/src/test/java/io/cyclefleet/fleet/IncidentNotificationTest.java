@@ -51,11 +51,17 @@ class IncidentNotificationTest {
     }
 
     private static HttpServer receiver(Queue<JsonNode> received) throws IOException {
+        return receiver(received, body -> 202);
+    }
+
+    /** A receiver on the configured port that records every body and answers {@code status(body)}. */
+    private static HttpServer receiver(Queue<JsonNode> received, java.util.function.ToIntFunction<JsonNode> status) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", RECEIVER_PORT), 0);
         server.createContext("/v2/enqueue", exchange -> {
-            received.add(JSON.readTree(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+            JsonNode body = JSON.readTree(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            received.add(body);
             byte[] answer = "{\"status\":\"success\"}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(202, answer.length);
+            exchange.sendResponseHeaders(status.applyAsInt(body), answer.length);
             exchange.getResponseBody().write(answer);
             exchange.close();
         });
@@ -109,6 +115,33 @@ class IncidentNotificationTest {
             assertEquals(List.of("trigger", "acknowledge", "resolve"),
                     about(received, dedupKey).stream().map(b -> b.path("event_action").asText()).toList());
             assertEquals(3, Db.count("select count(*) from notification where incident_id = ?::uuid and status = 'delivered'", incident));
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aNotificationTheReceiverRefusesIsSetAsideWithoutHoldingUpTheNext() throws Exception {
+        String dedupKey = "svc-refused:deadline-exceeded";
+        Queue<JsonNode> received = new ConcurrentLinkedQueue<>();
+        // refuses triggers for this target as malformed (400), takes everything else
+        HttpServer server = receiver(received, b -> dedupKey.equals(b.path("dedup_key").asText())
+                && "trigger".equals(b.path("event_action").asText()) ? 400 : 202);
+        try {
+            UUID cycle = submit(Map.of("name", "refused", "target", "svc-refused", "deadline", "PT1S",
+                    "steps", List.of(Map.of("key", "long", "kind", "sleep", "params", Map.of("duration", "PT20S")))));
+            assertEquals("FAILED", awaitEnd(cycle, Duration.ofSeconds(15)).getString("status"));
+            String incident = given().get("/api/v1/incidents?status=open").then().statusCode(200).extract().jsonPath()
+                    .getString("items.find { it.target == 'svc-refused' }.id");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> Db.count(
+                    "select count(*) from notification where incident_id = ?::uuid and event_action = 'trigger' and status = 'rejected'"
+                            + " and last_error like '%HTTP 400%' and last_error not like '%/v2/enqueue%'", incident) == 1);
+            given().post("/api/v1/incidents/" + incident + "/ack").then().statusCode(200);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> Db.count(
+                    "select count(*) from notification where incident_id = ?::uuid and event_action = 'acknowledge' and status = 'delivered'",
+                    incident) == 1);
+            assertEquals(List.of("trigger", "acknowledge"), about(received, dedupKey).stream().map(b -> b.path("event_action").asText()).toList(),
+                    "the refused trigger was sent once, not retried forever");
         } finally {
             server.stop(0);
         }
