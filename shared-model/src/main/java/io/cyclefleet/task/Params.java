@@ -82,4 +82,74 @@ public final class Params {
         }
         return value;
     }
+
+    /** A string of at most {@code max} characters matching {@code pattern} (null: any). */
+    public static String text(JsonNode node, String path, Violations v, boolean required, java.util.regex.Pattern pattern, int max) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            if (required) {
+                v.add(path, "is required");
+            }
+            return null;
+        }
+        if (!node.isTextual() || node.asText().isEmpty() || node.asText().length() > max) {
+            v.add(path, "must be a string of 1.." + max + " characters");
+            return null;
+        }
+        if (pattern != null && !pattern.matcher(node.asText()).matches()) {
+            v.add(path, "'" + node.asText() + "' must match " + pattern.pattern());
+            return null;
+        }
+        return node.asText();
+    }
+
+    /** An absolute http(s) URL. */
+    public static String url(JsonNode node, String path, Violations v, boolean required) {
+        String text = text(node, path, v, required, null, 2048);
+        if (text == null) {
+            return null;
+        }
+        try {
+            java.net.URI u = new java.net.URI(text);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                v.add(path, "'" + text + "' must be an absolute http or https URL");
+                return null;
+            }
+        } catch (java.net.URISyntaxException e) {
+            v.add(path, "'" + text + "' is not a URL: " + e.getReason());
+            return null;
+        }
+        return text;
+    }
+
+    /** A finite number. */
+    public static Double number(JsonNode node, String path, Violations v, boolean required) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            if (required) {
+                v.add(path, "is required (a number)");
+            }
+            return null;
+        }
+        if (!node.isNumber() || !Double.isFinite(node.asDouble())) {
+            v.add(path, "must be a finite number");
+            return null;
+        }
+        return node.asDouble();
+    }
+
+    /** A JSON array of 1..max elements (empty list when absent and not required). */
+    public static java.util.List<JsonNode> array(JsonNode node, String path, Violations v, boolean required, int max) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            if (required) {
+                v.add(path, "is required (a list)");
+            }
+            return java.util.List.of();
+        }
+        if (!node.isArray() || node.isEmpty() || node.size() > max) {
+            v.add(path, "must be a list of 1.." + max + " entries");
+            return java.util.List.of();
+        }
+        java.util.List<JsonNode> out = new java.util.ArrayList<>();
+        node.forEach(out::add);
+        return out;
+    }
 }
