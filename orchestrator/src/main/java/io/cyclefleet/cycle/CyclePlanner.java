@@ -46,7 +46,7 @@ public class CyclePlanner {
     static final int MAX_NAME = 200;
     static final int MAX_GATES = 100;
     static final int MAX_CONDITIONS = 50;
-    static final Set<String> COMPARATORS = Set.of("<", "<=", ">", ">=", "==", "!=");
+    static final Set<String> COMPARATORS = io.cyclefleet.kinds.Comparison.OPS;
     /** The built-in kind of gate nodes: evaluated by the orchestrator, never put on a queue. */
     public static final String GATE_KIND = "gate";
 

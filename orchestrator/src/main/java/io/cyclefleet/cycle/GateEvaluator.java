@@ -76,15 +76,7 @@ public final class GateEvaluator {
     }
 
     static boolean compare(double observed, String op, double threshold) {
-        return switch (op) {
-            case "<" -> observed < threshold;
-            case "<=" -> observed <= threshold;
-            case ">" -> observed > threshold;
-            case ">=" -> observed >= threshold;
-            case "==" -> observed == threshold;
-            case "!=" -> observed != threshold;
-            default -> throw new IllegalArgumentException("unknown comparator " + op);
-        };
+        return io.cyclefleet.kinds.Comparison.holds(observed, op, threshold);
     }
 
     static String fmt(Double d) {

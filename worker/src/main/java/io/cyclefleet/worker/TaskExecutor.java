@@ -97,6 +97,15 @@ class TaskExecutor {
             return outcome(t, TaskStatus.RETRY_WAIT, message, next);
         }
         LOG.infof("task %d (%s) failed on attempt %d of %d: %s", t.id(), t.key(), t.attempt(), t.retry().maxAttempts(), message);
+        TaskResult measured = e instanceof TaskFailure f ? f.measured() : null;
+        if (measured != null && measured.problem() == null) {
+            String metrics = measured.metrics().isEmpty() ? null : json.valueToTree(measured.metrics()).toString();
+            String summary = measured.summary() == null || measured.summary().isNull() ? null : withoutNul(measured.summary().toString());
+            if (summary != null && summary.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_RESULT_BYTES) {
+                summary = null;
+            }
+            return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), TaskStatus.FAILED, summary, metrics, measured.score(), message, null);
+        }
         return outcome(t, TaskStatus.FAILED, message, null);
     }
 
