@@ -20,6 +20,7 @@ import java.util.Map;
  * names a template is merged onto it — objects field by field, arrays of keyed objects (steps, gates) by
  * {@code key} with new keys appended, every other value replaced (an empty array too: {@code "gates": []}
  * drops the template's gates); a {@code null} inside params removes the template's value (JSON Merge Patch).
+ * A step whose {@code kind} is overridden starts without the template's params, which belonged to the old kind.
  */
 @ApplicationScoped
 public class CycleTemplates {
@@ -96,6 +97,9 @@ public class CycleTemplates {
             if (match == null) {
                 base.add(over.deepCopy());
             } else {
+                if (over.has("kind") && !over.get("kind").equals(match.get("kind"))) {
+                    match.remove("params"); // params belong to the kind: another kind starts from none
+                }
                 merge(match, (ObjectNode) over);
             }
         }

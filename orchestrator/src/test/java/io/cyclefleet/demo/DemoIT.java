@@ -1,0 +1,62 @@
+package io.cyclefleet.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, end to end, after packaging: scripts/demo-cycle starts the packaged fleet with
+ * the demo adapter, the demo target and (when installed) Prometheus, runs the regression cycle and the clean
+ * one, and prints the incident report, whose content is checked here. Own ports, database and run directory,
+ * so it does not meet a developer's fleet.
+ */
+class DemoIT {
+
+    @Test
+    void theDemoRollsBackTheRegressionReportsItAndShipsTheGoodChange() throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path runDir = Path.of("target", "demo-run").toAbsolutePath();
+        Path log = Path.of("target", "demo-it.log").toAbsolutePath();
+        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/demo-cycle", "--no-build", "--stop").directory(root.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(Map.of("CYCLEFLEET_RUN_DIR", runDir.toString(), "CYCLEFLEET_PORT", "8095",
+                "CYCLEFLEET_WORKER_PORT_BASE", "8295", "CYCLEFLEET_DB", "demo_it", "DEMO_TARGET_PORT", "9191",
+                "DEMO_PROMETHEUS_PORT", "9192"));
+        Process p = pb.start();
+        boolean done = p.waitFor(8, TimeUnit.MINUTES);
+        if (!done) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log);
+        assertTrue(done, "the demo did not finish within 8 minutes:\n" + out);
+        assertEquals(0, p.exitValue(), "the demo failed:\n" + out);
+        for (String expected : List.of(
+                "=== cycle 1: deploy v2",
+                "ROLLED_BACK",
+                "=== the incident report",
+                "# [WARNING] Deployment rolled back after a failed verification (demo-target)",
+                "| Target | demo-target |",
+                "Failure detected: deployment-verification step verify failed: verification failed: analysis error_rate failed",
+                "breached result <= 0.05",
+                "### verify (deployment-verification, main branch)",
+                "| error_rate |",
+                "Rolled back: **yes, and verified**",
+                "| rollback | rollback | SUCCEEDED |",
+                "| verify-rollback | deployment-verification | SUCCEEDED |",
+                "incident.opened by orchestrator",
+                "#deployment-rolled-back",
+                "=== cycle 2: deploy v1.1",
+                "target now runs: v1.1",
+                "demo done: the regression was rolled back and reported, the good change went out")) {
+            assertTrue(out.contains(expected), "the demo's output lacks '" + expected + "':\n" + out);
+        }
+        assertTrue(out.indexOf("target now runs: v1\n") > 0, "after cycle 1 the target is back on v1:\n" + out);
+    }
+}
