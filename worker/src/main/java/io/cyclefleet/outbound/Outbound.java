@@ -61,6 +61,16 @@ public class Outbound {
                 return text + ": " + t.getMessage();
             }
         }
+        // The JDK's HttpClient throws ConnectException -> ConnectException -> ClosedChannelException (refused) or
+        // -> UnresolvedAddressException (unknown host) without a message anywhere: say what the types mean.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return text + ": host name not resolved";
+            }
+        }
+        if (e instanceof java.net.ConnectException) {
+            return text + ": could not connect (connection refused or host unreachable)";
+        }
         return text;
     }
 }
