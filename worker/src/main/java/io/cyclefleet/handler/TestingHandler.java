@@ -37,20 +37,16 @@ public class TestingHandler implements TaskHandler {
     static final int FAILURES_IN_MESSAGE = 5;
 
     /**
-     * A testing step that ran and failed, with the result it would have reported. The worker stores only the
-     * message of a failure today (TaskExecutor writes no metrics for a failed attempt), so the message carries
-     * the counts too; {@link #result()} is there for tests and for when failures keep their metrics.
+     * A testing step that ran and failed, with the result it would have reported: stored on the failed task
+     * (metrics and summary) as well as summed up in the message.
      */
     public static class TestsFailed extends TaskFailure {
-        private final transient TaskResult result;
-
         public TestsFailed(String message, TaskResult result) {
-            super(message, false);
-            this.result = result;
+            super(message, false, result); // the counts are stored on the failed task too
         }
 
         public TaskResult result() {
-            return result;
+            return measured();
         }
     }
 
