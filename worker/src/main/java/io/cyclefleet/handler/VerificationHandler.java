@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cyclefleet.deploy.Adapters;
+import io.cyclefleet.deploy.RolloutStatus;
+import io.cyclefleet.deploy.RolloutWaiter;
 import io.cyclefleet.kinds.Comparison;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.HttpCheck;
@@ -19,7 +22,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * {@code deployment-verification}: smoke checks, then metric analysis in the style of Argo Rollouts. Every
+ * {@code deployment-verification}: the rollout (when asked, through the adapter, with Kubernetes' semantics),
+ * smoke checks, then metric analysis in the style of Argo Rollouts. Every
  * part runs and is measured; the step fails (not retried: a verdict is not a glitch) when any part failed,
  * with the measurements kept on the task so the incident shows what tripped against which threshold.
  */
@@ -29,11 +33,13 @@ public class VerificationHandler implements TaskHandler {
     private final HttpCalls http;
     private final Prometheus prometheus;
     private final ObjectMapper json;
+    private final Adapters adapters;
 
-    public VerificationHandler(HttpCalls http, Prometheus prometheus, ObjectMapper json) {
+    public VerificationHandler(HttpCalls http, Prometheus prometheus, ObjectMapper json, Adapters adapters) {
         this.http = http;
         this.prometheus = prometheus;
         this.json = json;
+        this.adapters = adapters;
     }
 
     @Override
@@ -47,6 +53,19 @@ public class VerificationHandler implements TaskHandler {
         Map<String, Double> metrics = new TreeMap<>();
         ObjectNode summary = json.createObjectNode();
         List<String> problems = new ArrayList<>();
+        if (p.has("rollout")) {
+            // first: smoke checks and measurements of a rollout that has not finished would judge the old version
+            JsonNode r = p.get("rollout");
+            Adapters.Resolved a = adapters.resolve(r.path("adapter").asText());
+            Optional<RolloutStatus> done = RolloutWaiter.awaitRollout(a.implementation(), a.adapter(), context,
+                    r.has("timeout") ? Params.parseDuration(r.get("timeout").asText()) : Duration.ofMinutes(5),
+                    r.has("interval") ? Params.parseDuration(r.get("interval").asText()) : Duration.ofSeconds(2));
+            done.ifPresent(s -> {
+                summary.set("rollout", json.valueToTree(s));
+                metrics.put("rollout.updated", (double) s.updated());
+                metrics.put("rollout.available", (double) s.available());
+            });
+        }
         if (p.has("smoke")) {
             ArrayNode checks = summary.putArray("smoke");
             int passed = 0;

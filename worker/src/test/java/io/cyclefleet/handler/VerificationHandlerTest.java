@@ -26,7 +26,7 @@ class VerificationHandlerTest {
 
     static VerificationHandler handler() {
         HttpCalls http = new HttpCalls(new Outbound());
-        return new VerificationHandler(http, new Prometheus(http, JSON), JSON);
+        return new VerificationHandler(http, new Prometheus(http, JSON), JSON, null);
     }
 
     static TaskContext context(String params) throws Exception {
