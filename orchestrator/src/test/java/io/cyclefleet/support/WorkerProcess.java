@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 public final class WorkerProcess implements AutoCloseable {
 
     public static final Path JAR = Path.of("..", "worker", "target", "quarkus-app", "quarkus-run.jar");
+    /** The test profile's Redis key prefix, unless the run sets another (-D or environment), as Db.URL does. */
+    public static final String KEY_PREFIX = System.getProperty("cyclefleet.redis.key-prefix",
+            System.getenv().getOrDefault("CYCLEFLEET_REDIS_KEY_PREFIX", "cftest"));
 
     private final String id;
     private final Process process;
@@ -42,8 +45,9 @@ public final class WorkerProcess implements AutoCloseable {
             this.id = id;
             props.put("cyclefleet.worker.id", id);
             props.put("quarkus.http.port", "0");
-            props.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:5432/test");
-            props.put("cyclefleet.redis.key-prefix", "cftest");
+            // the orchestrator's database and key prefix, also when a run points them elsewhere (-D or environment)
+            props.put("quarkus.datasource.jdbc.url", Db.URL);
+            props.put("cyclefleet.redis.key-prefix", KEY_PREFIX);
             props.put("cyclefleet.worker.lease", "3s");
             props.put("cyclefleet.worker.heartbeat", "500ms");
             props.put("cyclefleet.worker.fetch-block", "500ms");
