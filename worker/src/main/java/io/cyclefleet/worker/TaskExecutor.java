@@ -63,11 +63,15 @@ class TaskExecutor {
                 // Retryable: if another worker now holds the task, the attempt fence rejects this anyway.
                 failure = new TaskFailure(reason, true);
             }
+        }
+        try {
+            // still inside the MDC: the outcome's own log lines (a failure, a retry) are lines of task work too
+            return failure == null ? success(t, result) : failed(t, failure);
+        } finally {
             MDC.remove("cycleId");
             MDC.remove("taskId");
             MDC.remove("attempt");
         }
-        return failure == null ? success(t, result) : failed(t, failure);
     }
 
     private TaskOutcome success(ClaimedTask t, TaskResult result) {
