@@ -7,6 +7,12 @@ import io.cyclefleet.api.JsonBodies;
 import io.cyclefleet.api.Page;
 import io.cyclefleet.task.CycleStatus;
 import jakarta.ws.rs.Consumes;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -47,7 +53,21 @@ public class CycleResource {
     /** 202 with the new cycle; with an Idempotency-Key seen before, 200 with the first cycle instead. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey, @Context UriInfo uri) {
+    @Operation(summary = "Submit a cycle", description = "Validated whole before anything is written; every problem is a "
+            + "violation naming its JSON path (400). The spec format: docs/cycles.md.")
+    @APIResponse(responseCode = "202", description = "accepted; Location names the cycle")
+    @APIResponse(responseCode = "200", description = "an Idempotency-Key seen before: the first cycle")
+    @APIResponse(responseCode = "400", description = "invalid spec: every violation, each naming its field")
+    @APIResponse(responseCode = "409", description = "the Idempotency-Key was used with a different spec")
+    public Response submit(@RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = CycleSpec.class), examples = {
+                    @ExampleObject(name = "dag", summary = "a DAG with a retried step", value = SpecExamples.DAG),
+                    @ExampleObject(name = "gated", summary = "a quality gate before the deploy", value = SpecExamples.GATED),
+                    @ExampleObject(name = "standard", summary = "the standard template with real kinds", value = SpecExamples.STANDARD),
+                    @ExampleObject(name = "rollback-drill", summary = "a failing verification that rolls back",
+                            value = SpecExamples.ROLLBACK_DRILL),
+                    @ExampleObject(name = "approval-and-iteration", summary = "a risky step waiting for approval; iteration",
+                            value = SpecExamples.APPROVAL_AND_ITERATION)})) String body, @HeaderParam("Idempotency-Key") String idempotencyKey, @Context UriInfo uri) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
             throw InvalidSpecException.of("Idempotency-Key", "must be 1.." + MAX_IDEMPOTENCY_KEY + " characters");
         }
