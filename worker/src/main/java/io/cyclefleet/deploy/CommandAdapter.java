@@ -5,6 +5,9 @@ import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Commands;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +16,8 @@ import java.util.Map;
  * {@code type=command}: deploys and rolls back by running the adapter's allowlisted command templates
  * (helm, kubectl, argocd, a script), with {@code {{version}}} and {@code {{previousVersion}}} filled in.
  * The running version is read first with {@code current-version-command}, so the rollback knows where to go.
- * Not retried: a deploy command is not known to be idempotent.
+ * The commands run through {@link Commands}: no shell, and only PATH, HOME and the like of the worker's
+ * environment plus the adapter's {@code environment.*}. Not retried: a deploy command is not known to be idempotent.
  */
 @ApplicationScoped
 public class CommandAdapter implements DeploymentAdapter {
@@ -62,11 +66,20 @@ public class CommandAdapter implements DeploymentAdapter {
     private static Commands.Ran run(NamedAdapter a, String what, String template, Map<String, String> values)
             throws TaskFailure, InterruptedException {
         List<String> argv = Commands.argv(template, values);
-        Commands.Ran ran = Commands.run(argv, a.settings().workingDirectory().orElse(null), a.settings().environment(),
-                a.settings().timeout());
+        Duration timeout = a.settings().timeout();
+        Commands.Ran ran;
+        try {
+            ran = Commands.run(argv, a.settings().workingDirectory().map(Path::of).orElse(null), a.settings().environment(), timeout);
+        } catch (IOException e) {
+            throw new TaskFailure("command " + argv.get(0) + ": cannot start: " + e.getMessage(), false);
+        }
+        if (ran.timedOut()) {
+            throw new TaskFailure("command " + argv.get(0) + ": killed after its timeout of " + timeout + "; output: "
+                    + Commands.abbreviate(ran.text()), true);
+        }
         if (ran.exitCode() != 0) {
             throw new TaskFailure("adapter '" + a.name() + "': " + what + " command " + argv.get(0) + " exited " + ran.exitCode()
-                    + ": " + Commands.abbreviate(ran.output()), false);
+                    + ": " + Commands.abbreviate(ran.text()), false);
         }
         return ran;
     }
@@ -87,7 +100,7 @@ public class CommandAdapter implements DeploymentAdapter {
     }
 
     private static Map<String, Object> details(Commands.Ran ran) {
-        return Map.of("exitCode", ran.exitCode(), "seconds", Math.round(ran.seconds() * 100) / 100.0,
-                "outputTail", Commands.abbreviate(ran.output()));
+        return Map.of("exitCode", ran.exitCode(), "seconds", Math.round(ran.wallClock().toMillis() / 10.0) / 100.0,
+                "outputTail", Commands.abbreviate(ran.text()));
     }
 }

@@ -1,6 +1,8 @@
 package io.cyclefleet.suite;
 
 import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.outbound.Commands;
+import io.cyclefleet.outbound.OutputTail;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -15,34 +17,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
 
 /**
  * Runs a configured suite: checks the step's arguments against the suite's declarations, builds the argv from
- * its template (no shell), runs it with a small environment under the suite's timeout, kills it and every
- * process it started on timeout or interrupt, and reads the JUnit reports this run wrote.
+ * its template and runs it with {@link Commands} (no shell, a small environment, the suite's timeout, the
+ * process and everything it started killed on timeout or interrupt) in the suite's working directory or a
+ * fresh one, and reads the JUnit reports this run wrote.
  */
 @ApplicationScoped
 public class SuiteRunner {
 
-    /** The part of the worker's environment a suite inherits: enough to find tools, never the worker's secrets. */
-    public static final Set<String> PASSED_ON = Set.of("PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "JAVA_HOME");
-    public static final int OUTPUT_CAP = 64 * 1024;
     public static final int MAX_REPORTS = 1000;
-    static final Duration KILL_GRACE = Duration.ofSeconds(2);
-    static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^{}]*)}}");
 
     /** A suite ready to run: its name, settings and the argv with every argument substituted. */
     public record Prepared(String name, SuiteConfig.Suite suite, List<String> argv) {
@@ -88,29 +81,13 @@ public class SuiteRunner {
                         + "' does not match " + regex, false);
             }
         }
-        String template = suite.command().strip();
-        if (template.isEmpty()) {
+        if (suite.command().isBlank()) {
             throw new TaskFailure("suite '" + name + "' has an empty command in the worker's configuration", false);
         }
-        List<String> argv = new ArrayList<>();
-        for (String element : template.split("\\s+")) {
-            Matcher m = PLACEHOLDER.matcher(element);
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                String arg = m.group(1);
-                String value = args.get(arg);
-                if (value == null) {
-                    throw new TaskFailure("suite '" + name + "': argument '" + arg + "' is required by its command but was not given"
-                            + (suite.arguments().containsKey(arg) ? "" : " (nor is it declared in cyclefleet.suites." + name + ".arguments)"),
-                            false);
-                }
-                // One pass: a value is inserted as it is, never read again as a template or split.
-                m.appendReplacement(out, Matcher.quoteReplacement(value));
-            }
-            m.appendTail(out);
-            argv.add(out.toString());
-        }
-        return new Prepared(name, suite, List.copyOf(argv));
+        List<String> argv = Commands.argv(suite.command(), args, arg -> new TaskFailure("suite '" + name + "': argument '" + arg
+                + "' is required by its command but was not given"
+                + (suite.arguments().containsKey(arg) ? "" : " (nor is it declared in cyclefleet.suites." + name + ".arguments)"), false));
+        return new Prepared(name, suite, argv);
     }
 
     /**
@@ -150,43 +127,11 @@ public class SuiteRunner {
         SuiteConfig.Suite s = p.suite();
         ReportFinder finder = new ReportFinder(dir, s.reports());
         Map<Path, Stamp> before = finder.find();
-        ProcessBuilder pb = new ProcessBuilder(p.argv()).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().keySet().retainAll(PASSED_ON);
-        pb.environment().putAll(s.environment());
-        OutputTail output = new OutputTail(OUTPUT_CAP);
-        long start = System.nanoTime();
-        Process process;
+        Commands.Ran ran;
         try {
-            process = pb.start();
+            ran = Commands.run(p.argv(), dir, s.environment(), s.timeout());
         } catch (IOException e) {
             throw new TaskFailure("suite '" + p.name() + "': cannot start " + p.argv().get(0) + " in " + dir + ": " + e.getMessage(), false);
-        }
-        Thread reader = new Thread(() -> output.pump(process.getInputStream()), "suite-" + p.name() + "-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            process.getOutputStream().close();
-        } catch (IOException e) {
-            // no stdin for suites; a process that already exited has closed it itself
-        }
-        boolean exited;
-        try {
-            exited = process.waitFor(s.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            killTree(process);
-            Thread.currentThread().interrupt();
-            throw e;
-        }
-        int killed = exited ? 0 : killTree(process);
-        Duration wall = Duration.ofNanos(System.nanoTime() - start);
-        reader.join(OUTPUT_DRAIN.toMillis());
-        if (reader.isAlive()) {
-            // Something the suite started outlived it and still holds its output open: stop reading.
-            try {
-                process.getInputStream().close();
-            } catch (IOException ignored) {
-                // nothing more to read
-            }
         }
         Map<Path, Stamp> after = finder.find();
         List<Path> fresh = new ArrayList<>();
@@ -213,68 +158,8 @@ public class SuiteRunner {
                 problems.add(dir.relativize(f) + " is unreadable: " + e);
             }
         }
-        return new Run(p.name(), p.argv(), exited ? process.exitValue() : null, !exited, killed, wall, output, fresh.size(), stale,
-                List.copyOf(problems), counts);
-    }
-
-    /**
-     * Stops the process and every process it started (asked first, then forced after a grace period); returns
-     * how many processes were stopped. Descendants are listed before the parent dies: afterwards they belong
-     * to init and can no longer be found from it.
-     */
-    static int killTree(Process process) {
-        Set<ProcessHandle> tree = new LinkedHashSet<>();
-        tree.add(process.toHandle());
-        process.descendants().forEach(tree::add);
-        tree.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + KILL_GRACE.toNanos();
-        boolean interrupted = Thread.interrupted();
-        try {
-            while (!interrupted && tree.stream().anyMatch(SuiteRunner::running) && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            Set<ProcessHandle> rest = new LinkedHashSet<>();
-            for (ProcessHandle h : tree) {
-                if (running(h)) {
-                    rest.add(h);
-                    h.descendants().forEach(rest::add); // anything started during the grace period
-                }
-            }
-            rest.forEach(ProcessHandle::destroyForcibly);
-            try {
-                process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return tree.size();
-    }
-
-    /**
-     * Whether a process still runs. Java counts a zombie as alive, and a killed grandchild stays one until init
-     * reaps it (in a container, whenever PID 1 gets to it): on Linux its state says it has exited.
-     */
-    static boolean running(ProcessHandle h) {
-        if (!h.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (java.nio.file.NoSuchFileException e) {
-            return !Files.isDirectory(Path.of("/proc/self")); // on Linux: gone in between; elsewhere: no /proc to ask
-        } catch (IOException | RuntimeException e) {
-            return true;
-        }
+        return new Run(p.name(), p.argv(), ran.exitCode(), ran.timedOut(), ran.killed(), ran.wallClock(), ran.output(), fresh.size(),
+                stale, List.copyOf(problems), counts);
     }
 
     private static void deleteTree(Path dir) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.outbound.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +36,7 @@ class CommandAdapterTest {
                   deploy) [ "$2" = "fail" ] && { echo "boom: disk full" >&2; exit 7; }; echo "$2" > current; echo "deployed $2" ;;
                   version) cat current 2>/dev/null || echo none ;;
                   slow) sleep 30 ;;
+                  env) echo "profile=[$DEPLOY_PROFILE] path=[${PATH:+set}] $2=[$(printenv "$2")]" ;;
                 esac
                 """);
         s.toFile().setExecutable(true);
@@ -41,6 +44,11 @@ class CommandAdapterTest {
     }
 
     static AdapterConfig.Adapter settings(String deploy, String rollback, String current, String workDir, Duration timeout) {
+        return settings(deploy, rollback, current, workDir, timeout, Map.of());
+    }
+
+    static AdapterConfig.Adapter settings(String deploy, String rollback, String current, String workDir, Duration timeout,
+                                          Map<String, String> environment) {
         return new AdapterConfig.Adapter() {
             public String type() { return "command"; }
             public String versionPattern() { return "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}"; }
@@ -49,7 +57,7 @@ class CommandAdapterTest {
             public Optional<String> rollbackCommand() { return Optional.ofNullable(rollback); }
             public Optional<String> currentVersionCommand() { return Optional.ofNullable(current); }
             public Optional<String> workingDirectory() { return Optional.of(workDir); }
-            public Map<String, String> environment() { return Map.of(); }
+            public Map<String, String> environment() { return environment; }
             public Optional<String> url() { return Optional.empty(); }
             public Optional<String> namespace() { return Optional.empty(); }
             public Optional<String> deployment() { return Optional.empty(); }
@@ -105,6 +113,20 @@ class CommandAdapterTest {
     }
 
     @Test
+    void aCommandGetsItsConfiguredEnvironmentButNotTheWorkersOwn() throws Exception {
+        String workerOnly = System.getenv().entrySet().stream()
+                .filter(e -> !Commands.PASSED_ON.contains(e.getKey()) && e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*") && !e.getValue().isEmpty())
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+        Assumptions.assumeTrue(workerOnly != null, "the test JVM has no environment variable to leave out");
+        String s = script().toString();
+        NamedAdapter env = new NamedAdapter("env", settings(s + " env " + workerOnly, null, null, dir.toString(), Duration.ofSeconds(10),
+                Map.of("DEPLOY_PROFILE", "canary")));
+        assertEquals("profile=[canary] path=[set] " + workerOnly + "=[]",
+                new CommandAdapter().deploy(env, "v1", context()).details().get("outputTail"),
+                "the configured variable and PATH are passed on, the worker's " + workerOnly + " is not");
+    }
+
+    @Test
     void aVersionTheAdapterDoesNotAcceptIsRefusedBeforeAnythingRuns() throws Exception {
         NamedAdapter demo = adapter(Duration.ofSeconds(10));
         TaskFailure f = assertThrows(TaskFailure.class, () -> Adapters.checkVersion(demo, "v1; rm -rf /"));
@@ -115,8 +137,8 @@ class CommandAdapterTest {
     @Test
     void placeholdersFillSingleArgumentsNeverAShell() throws Exception {
         assertEquals(java.util.List.of("helm", "upgrade", "app", "--set", "image.tag=v1 && reboot"),
-                io.cyclefleet.outbound.Commands.argv("helm upgrade app --set image.tag={{version}}", Map.of("version", "v1 && reboot")));
-        TaskFailure f = assertThrows(TaskFailure.class, () -> io.cyclefleet.outbound.Commands.argv("x {{previousVersion}}", Map.of()));
+                Commands.argv("helm upgrade app --set image.tag={{version}}", Map.of("version", "v1 && reboot")));
+        TaskFailure f = assertThrows(TaskFailure.class, () -> Commands.argv("x {{previousVersion}}", Map.of()));
         assertTrue(f.getMessage().contains("needs {{previousVersion}}"), f.getMessage());
     }
 }

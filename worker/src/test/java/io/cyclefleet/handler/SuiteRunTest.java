@@ -232,7 +232,7 @@ class SuiteRunTest {
     @Test
     void aSuiteGetsItsConfiguredEnvironmentButNotTheWorkersOwn() throws Exception {
         String workerOnly = System.getenv().keySet().stream()
-                .filter(k -> !io.cyclefleet.suite.SuiteRunner.PASSED_ON.contains(k) && k.matches("[A-Za-z_][A-Za-z0-9_]*"))
+                .filter(k -> !io.cyclefleet.outbound.Commands.PASSED_ON.contains(k) && k.matches("[A-Za-z_][A-Za-z0-9_]*"))
                 .findFirst().orElse(null);
         Assumptions.assumeTrue(workerOnly != null, "the test JVM has no environment variable to leave out");
         Path report = Files.writeString(dir.resolve("ok.xml"), "<testsuite tests=\"1\"><testcase classname=\"a\" name=\"b\"/></testsuite>");

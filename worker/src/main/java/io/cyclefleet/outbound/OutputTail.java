@@ -1,10 +1,10 @@
-package io.cyclefleet.suite;
+package io.cyclefleet.outbound;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Keeps the last {@code capacity} bytes written to it: a suite's output, bounded however much it prints. */
+/** Keeps the last {@code capacity} bytes written to it: a command's output, bounded however much it prints. */
 public final class OutputTail {
 
     private final byte[] ring;

@@ -1,0 +1,176 @@
+package io.cyclefleet.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import io.cyclefleet.deploy.kubernetes.MockCluster;
+import io.cyclefleet.handler.LocalHttp;
+import io.cyclefleet.handler.TaskContext;
+import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.outbound.HttpCalls;
+import io.cyclefleet.outbound.Outbound;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** The webhook adapter against a real HTTP receiver on localhost. */
+class WebhookAdapterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PATH = "/hooks/deploy";
+    private static final String SECRET_QUERY = "?token=secret";
+
+    private final WebhookAdapter adapter = new WebhookAdapter(new HttpCalls(new Outbound()), JSON);
+    private final UUID cycle = UUID.randomUUID();
+    /** What the receiver was sent, in order. */
+    private final List<Request> received = new CopyOnWriteArrayList<>();
+
+    record Request(String method, String contentType, String query, JsonNode body) {
+    }
+
+    /** A webhook adapter named "hook" posting to {@code url} (none when null). */
+    static NamedAdapter hook(String url, Duration timeout) {
+        return new NamedAdapter("hook", new MockCluster.Settings("webhook", "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}", timeout,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), Optional.ofNullable(url),
+                Optional.empty(), Optional.empty(), Optional.empty(), "{{version}}"));
+    }
+
+    private TaskContext context(String step) {
+        return new TaskContext(1, cycle, step, 1, JSON.createObjectNode(), Instant.now().plusSeconds(60));
+    }
+
+    private void record(HttpExchange ex) throws IOException {
+        received.add(new Request(ex.getRequestMethod(), ex.getRequestHeaders().getFirst("Content-Type"), ex.getRequestURI().getQuery(),
+                JSON.readTree(ex.getRequestBody().readAllBytes())));
+    }
+
+    /** A receiver that records each request and answers {@code status} with {@code body}. */
+    private LocalHttp answering(int status, String body) throws IOException {
+        return new LocalHttp().on(PATH, ex -> {
+            record(ex);
+            LocalHttp.send(ex, status, body);
+        });
+    }
+
+    private JsonNode body(String action, String version, String previousVersion, String step) {
+        return JSON.createObjectNode().put("action", action).put("version", version).put("previousVersion", previousVersion)
+                .put("cycleId", cycle.toString()).put("step", step);
+    }
+
+    @Test
+    void deployPostsTheStepAndRecordsThePreviousVersionTheReceiverReports() throws Exception {
+        try (LocalHttp receiver = answering(200, "{\"previousVersion\":\"v1\"}")) {
+            Deployed d = adapter.deploy(hook(receiver.url(PATH + SECRET_QUERY), Duration.ofSeconds(10)), "v2", context("deploy"));
+            assertEquals(new Deployed("hook", "v2", "v1", Map.of("httpStatus", 200)), d);
+            assertEquals(List.of(new Request("POST", "application/json", "token=secret", body("deploy", "v2", null, "deploy"))), received);
+        }
+    }
+
+    @Test
+    void rollbackPostsTheVersionTheDeployReplaced() throws Exception {
+        // The receiver keeps the running version and reports the one each call replaced.
+        String[] running = {"v1"};
+        try (LocalHttp receiver = new LocalHttp().on(PATH, ex -> {
+            record(ex);
+            String replaced;
+            synchronized (running) {
+                replaced = running[0];
+                running[0] = received.get(received.size() - 1).body().get("version").asText();
+            }
+            LocalHttp.send(ex, 200, JSON.createObjectNode().put("previousVersion", replaced).toString());
+        })) {
+            NamedAdapter hook = hook(receiver.url(PATH), Duration.ofSeconds(10));
+            Deployed deployed = adapter.deploy(hook, "v2", context("deploy"));
+            Deployed back = adapter.rollback(hook, deployed, context("rollback"));
+            assertEquals(new Deployed("hook", "v1", "v2", Map.of("httpStatus", 200)), back);
+            assertEquals(body("rollback", "v1", "v2", "rollback"), received.get(1).body());
+            synchronized (running) {
+                assertEquals("v1", running[0], "the receiver moved back");
+            }
+        }
+    }
+
+    @Test
+    void aRollbackWithoutARecordedPreviousVersionIsRefusedBeforeAnyRequest() throws Exception {
+        try (LocalHttp receiver = answering(200, "{}")) {
+            NamedAdapter hook = hook(receiver.url(PATH), Duration.ofSeconds(10));
+            TaskFailure f = assertThrows(TaskFailure.class,
+                    () -> adapter.rollback(hook, new Deployed("hook", "v1", null, Map.of()), context("rollback")));
+            assertFalse(f.retryable());
+            assertEquals("adapter 'hook': the deployment recorded no previous version to roll back to", f.getMessage());
+            assertEquals(List.of(), received);
+        }
+    }
+
+    @Test
+    void aServerErrorIsRetryableNamesOnlyTheReceiversOriginAndIsNotRetriedInPlace() throws Exception {
+        try (LocalHttp receiver = answering(500, "database is locked")) {
+            NamedAdapter hook = hook(receiver.url(PATH + SECRET_QUERY), Duration.ofSeconds(10));
+            TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.deploy(hook, "v2", context("deploy")));
+            assertTrue(f.retryable(), "the step's retry policy may try again");
+            assertEquals("adapter 'hook' (http://127.0.0.1:" + receiver.port() + "): deploy answered HTTP 500: database is locked",
+                    f.getMessage());
+            assertFalse(f.getMessage().contains("secret") || f.getMessage().contains(PATH), f.getMessage());
+            assertEquals(1, received.size(), "a deploy is not idempotent: sent once, never retried within the attempt");
+        }
+    }
+
+    @Test
+    void aClientErrorIsNotRetryable() throws Exception {
+        try (LocalHttp receiver = answering(400, "unknown version v2")) {
+            NamedAdapter hook = hook(receiver.url(PATH), Duration.ofSeconds(10));
+            TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.deploy(hook, "v2", context("deploy")));
+            assertFalse(f.retryable());
+            assertEquals("adapter 'hook' (http://127.0.0.1:" + receiver.port() + "): deploy answered HTTP 400: unknown version v2",
+                    f.getMessage());
+            assertEquals(1, received.size());
+        }
+    }
+
+    @Test
+    void withoutAUrlTheConfigurationKeyIsNamed() {
+        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.deploy(hook(null, Duration.ofSeconds(10)), "v2", context("deploy")));
+        assertFalse(f.retryable());
+        assertEquals("adapter 'hook' has no url configured (cyclefleet.adapters.hook.url)", f.getMessage());
+    }
+
+    @Test
+    void aReceiverThatNeverAnswersFailsAtTheAdaptersTimeout() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (LocalHttp receiver = new LocalHttp().on(PATH, ex -> {
+            record(ex);
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        })) {
+            try {
+                Duration timeout = Duration.ofMillis(500);
+                NamedAdapter hook = hook(receiver.url(PATH + SECRET_QUERY), timeout);
+                long start = System.nanoTime();
+                TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.deploy(hook, "v2", context("deploy")));
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "failed after " + took + ", its timeout is " + timeout);
+                assertTrue(f.retryable(), "no answer is not a verdict: the step's retry policy decides");
+                assertTrue(f.getMessage().startsWith("http://127.0.0.1:" + receiver.port() + ": HttpTimeoutException"), f.getMessage());
+                assertFalse(f.getMessage().contains("secret"), f.getMessage());
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+}
