@@ -82,7 +82,7 @@ public class CycleAdvancer {
                       and (not t.needs_approval or t.approved_at is not null)
                       and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
                                       where d.task_id = t.id and u.status <> 'SUCCEEDED')
-                    returning t.id, t.attempt, t.queue, t.priority""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
                 ps.setObject(1, cycle);
                 ps.setBoolean(2, rollingBack);
                 try (ResultSet rs = ps.executeQuery()) {

@@ -85,7 +85,7 @@ public class CycleStore {
             List<QueuedTask> roots = new ArrayList<>();
             for (PlannedTask t : tasks) {
                 if (t.startsQueued()) {
-                    roots.add(new QueuedTask(ids.get(t.key()), 1, t.queue(), t.priority()));
+                    roots.add(new QueuedTask(ids.get(t.key()), 1, t.queue(), t.priority(), t.kind()));
                 }
             }
             return new Submitted(id, true, true, roots);

@@ -48,6 +48,12 @@ public class Notifier {
         this.config = config;
         this.json = json;
         this.registry = registry;
+        java.util.List.of("delivered", "failed", "rejected").forEach(this::notifications); // at zero from the start
+    }
+
+    private io.micrometer.core.instrument.Counter notifications(String outcome) {
+        return io.micrometer.core.instrument.Counter.builder("cyclefleet_notifications")
+                .description("incident notification attempts, by outcome").tag("outcome", outcome).register(registry);
     }
 
     @Scheduled(every = "${cyclefleet.incidents.notify.every:2s}", delayed = "1s",
@@ -116,7 +122,7 @@ public class Notifier {
                 return ps.executeUpdate();
             }
         });
-        registry.counter("cyclefleet_notifications", "outcome", outcome).increment();
+        notifications(outcome).increment();
         if (rejected) {
             LOG.errorf("notification %d was refused by the receiver and is set aside (status rejected): %s", n.id(), failure);
         } else if (failure != null) {

@@ -144,6 +144,7 @@ public class Reconciler {
         }
         metrics.repaired("lease_expired_redelivered", expired.requeued().size());
         metrics.repaired("lease_expired_failed", expired.cyclesWithFailures().size());
+        metrics.redelivered("lease_expired", expired.requeued().size());
         dispatcher.dispatch(expired.requeued());
         advancer.advance(expired.cyclesWithFailures());
     }
@@ -156,6 +157,7 @@ public class Reconciler {
         }
         unsent.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
         metrics.repaired("undispatched_sent", unsent.size());
+        metrics.redelivered("undispatched", unsent.size());
         dispatcher.dispatch(unsent);
         markAcceptedRunning();
     }
@@ -165,8 +167,9 @@ public class Reconciler {
         if (!stale.isEmpty()) {
             LOG.warnf("%d task(s) sent over %s ago are still queued; sending them again", stale.size(), config.resendAfter());
             stale.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
-            queue.enqueue(stale);
+            dispatcher.resend(stale);
             metrics.repaired("stale_dispatch_resent", stale.size());
+            metrics.redelivered("resent", stale.size());
         }
     }
 
@@ -194,15 +197,18 @@ public class Reconciler {
             for (Delivery d : orphans) {
                 TaskStore.State s = states.get(d.taskId());
                 if (s != null && s.status() == TaskStatus.QUEUED && s.attempt() == d.attempt() && seen.add(s.id())) {
-                    resend.add(new QueuedTask(s.id(), s.attempt(), s.queue(), s.priority()));
+                    resend.add(new QueuedTask(s.id(), s.attempt(), s.queue(), s.priority(), s.kind()));
                 }
             }
             if (!resend.isEmpty()) {
                 LOG.warnf("queue %s: %d task(s) were fetched but never claimed (worker lost?); sending them again", q, resend.size());
             }
-            queue.enqueue(resend);
+            if (!dispatcher.resend(resend)) {
+                continue; // the entries stay pending and are taken over again at the next sweep
+            }
             queue.drop(orphans);
             metrics.repaired("orphan_resent", resend.size());
+            metrics.redelivered("orphaned", resend.size());
             metrics.repaired("orphan_dropped", orphans.size() - resend.size());
         }
     }

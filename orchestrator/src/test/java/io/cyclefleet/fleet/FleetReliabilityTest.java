@@ -109,7 +109,7 @@ class FleetReliabilityTest {
         long taskId = Db.count("select id from task where cycle_id = ?", id);
         String before = row(taskId);
 
-        queue.enqueue(List.of(new QueuedTask(taskId, 1, "default", Priority.NORMAL), new QueuedTask(taskId, 2, "default", Priority.HIGH)));
+        queue.enqueue(List.of(new QueuedTask(taskId, 1, "default", Priority.NORMAL, "fail"), new QueuedTask(taskId, 2, "default", Priority.HIGH, "fail")));
 
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.delivery_rejected'", taskId) == 2);

@@ -1,14 +1,20 @@
 package io.cyclefleet.task;
 
 import io.cyclefleet.queue.RedisTaskQueue;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Puts QUEUED tasks on Redis, then records that it did. A crash or Redis failure between the two leaves
  * {@code dispatched_at} null, and the reconciler sends the task again; a duplicate message is harmless
- * because claims are fenced by attempt.
+ * because claims are fenced by attempt. Every message put on Redis is counted here, in
+ * {@code cyclefleet_tasks_enqueued_total}.
  */
 @ApplicationScoped
 public class TaskDispatcher {
@@ -17,21 +23,17 @@ public class TaskDispatcher {
 
     private final RedisTaskQueue queue;
     private final TaskStore store;
+    private final MeterRegistry registry;
 
-    public TaskDispatcher(RedisTaskQueue queue, TaskStore store) {
+    public TaskDispatcher(RedisTaskQueue queue, TaskStore store, MeterRegistry registry) {
         this.queue = queue;
         this.store = store;
+        this.registry = registry;
     }
 
     /** Returns true when every task is on Redis; false leaves them to the reconciler. */
     public boolean dispatch(Collection<QueuedTask> tasks) {
-        if (tasks.isEmpty()) {
-            return true;
-        }
-        try {
-            queue.enqueue(tasks);
-        } catch (RuntimeException e) {
-            LOG.warnf("could not put %d task(s) on Redis (%s); the reconciler will send them", tasks.size(), e.toString());
+        if (!resend(tasks)) {
             return false;
         }
         try {
@@ -41,5 +43,30 @@ public class TaskDispatcher {
             LOG.warnf("sent %d task(s) but could not record it (%s)", tasks.size(), e.toString());
         }
         return true;
+    }
+
+    /**
+     * Puts tasks on Redis whose dispatch is already recorded (a lost message sent again); false when Redis
+     * refused, and the tasks are left to the reconciler's next pass.
+     */
+    public boolean resend(Collection<QueuedTask> tasks) {
+        if (tasks.isEmpty()) {
+            return true;
+        }
+        try {
+            queue.enqueue(tasks);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not put %d task(s) on Redis (%s); the reconciler will send them", tasks.size(), e.toString());
+            return false;
+        }
+        count(tasks);
+        return true;
+    }
+
+    private void count(Collection<QueuedTask> tasks) {
+        Map<List<String>, Long> byLabels = tasks.stream().collect(Collectors.groupingBy(
+                t -> List.of(t.queue(), t.priority().wireName(), t.kind()), Collectors.counting()));
+        byLabels.forEach((l, n) -> Counter.builder("cyclefleet_tasks_enqueued").description("task messages put on Redis")
+                .tags("queue", l.get(0), "priority", l.get(1), "kind", l.get(2)).register(registry).increment(n));
     }
 }

@@ -36,7 +36,8 @@ public class TaskStore {
                        lease_expires_at = now() + make_interval(secs => ?)
                 from v where t.id = v.id and t.attempt = v.attempt and t.status = 'QUEUED'
                 returning t.id, t.attempt, t.cycle_id, t.step_key, t.kind, t.params::text, t.timeout_ms,
-                          t.max_attempts, t.backoff_ms, t.max_backoff_ms, t.queue, t.priority),
+                          t.max_attempts, t.backoff_ms, t.max_backoff_ms, t.queue, t.priority,
+                          (extract(epoch from now() - t.queued_at) * 1000)::bigint),
             rejected as (
                 insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)
                 select t.cycle_id, t.id, 'task.delivery_rejected', v.attempt, ?,
@@ -94,7 +95,7 @@ public class TaskStore {
                         out.add(new ClaimedTask(rs.getLong(1), rs.getInt(2), rs.getObject(3, UUID.class), rs.getString(4),
                                 rs.getString(5), rs.getString(6), Duration.ofMillis(rs.getLong(7)),
                                 new RetryPolicy(rs.getInt(8), Duration.ofMillis(rs.getLong(9)), Duration.ofMillis(rs.getLong(10))),
-                                rs.getString(11), Priority.fromWire(rs.getString(12))));
+                                rs.getString(11), Priority.fromWire(rs.getString(12)), Duration.ofMillis(Math.max(0, rs.getLong(13)))));
                     }
                 }
                 return out;
@@ -181,7 +182,7 @@ public class TaskStore {
                            dispatched_at = null, queued_at = now(), error = ?
                     from unnest(?::bigint[], ?::int[]) as v(id, attempt)
                     where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
-                    returning t.id, t.attempt, t.queue, t.priority""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
                 ps.setInt(1, started ? 1 : 0);
                 ps.setInt(2, started ? 1 : 0);
                 ps.setString(3, reason);
@@ -218,7 +219,7 @@ public class TaskStore {
     public List<QueuedTask> undispatched(Duration olderThan, int limit) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    select id, attempt, queue, priority from task
+                    select id, attempt, queue, priority, kind from task
                     where status = 'QUEUED' and dispatched_at is null and queued_at < now() - make_interval(secs => ?)
                     order by queued_at limit ?""")) {
                 ps.setDouble(1, olderThan.toMillis() / 1000.0);
@@ -239,7 +240,7 @@ public class TaskStore {
                     update task t set dispatched_at = now()
                     where t.id in (select id from task where status = 'QUEUED' and dispatched_at < now() - make_interval(secs => ?)
                                    order by dispatched_at limit ? for update skip locked)
-                    returning t.id, t.attempt, t.queue, t.priority""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
                 ps.setDouble(1, olderThan.toMillis() / 1000.0);
                 ps.setInt(2, limit);
                 return queued(ps);
@@ -265,7 +266,7 @@ public class TaskStore {
                            next_run_at = null, worker_id = null
                     where t.id in (select id from task where status = 'RETRY_WAIT' and next_run_at <= now()
                                    order by next_run_at limit ? for update skip locked)
-                    returning t.id, t.attempt, t.queue, t.priority""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
                 ps.setInt(1, limit);
                 return queued(ps);
             }
@@ -288,16 +289,16 @@ public class TaskStore {
                         finished_at = case when t.attempt < t.max_attempts then null else now() end
                     where t.id in (select id from task where status = 'RUNNING' and lease_expires_at < now()
                                    order by lease_expires_at limit ? for update skip locked)
-                    returning t.id, t.attempt, t.queue, t.priority, t.status, t.cycle_id""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id""")) {
                 ps.setInt(1, limit);
                 List<QueuedTask> requeued = new ArrayList<>();
                 Set<UUID> failed = new LinkedHashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if ("QUEUED".equals(rs.getString(5))) {
-                            requeued.add(new QueuedTask(rs.getLong(1), rs.getInt(2), rs.getString(3), Priority.fromWire(rs.getString(4))));
+                        if ("QUEUED".equals(rs.getString(6))) {
+                            requeued.add(QueuedTask.read(rs));
                         } else {
-                            failed.add(rs.getObject(6, UUID.class));
+                            failed.add(rs.getObject(7, UUID.class));
                         }
                     }
                 }
@@ -307,7 +308,7 @@ public class TaskStore {
     }
 
     /** Status and attempt of each task, to judge orphaned stream entries. */
-    public record State(long id, TaskStatus status, int attempt, String queue, Priority priority) {
+    public record State(long id, TaskStatus status, int attempt, String queue, Priority priority, String kind) {
     }
 
     public List<State> states(Collection<Long> ids) {
@@ -316,13 +317,13 @@ public class TaskStore {
         }
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "select id, status, attempt, queue, priority from task where id = any(?::bigint[])")) {
+                    "select id, status, attempt, queue, priority, kind from task where id = any(?::bigint[])")) {
                 ps.setArray(1, longs(c, ids));
                 List<State> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new State(rs.getLong(1), TaskStatus.valueOf(rs.getString(2)), rs.getInt(3),
-                                rs.getString(4), Priority.fromWire(rs.getString(5))));
+                                rs.getString(4), Priority.fromWire(rs.getString(5)), rs.getString(6)));
                     }
                 }
                 return out;

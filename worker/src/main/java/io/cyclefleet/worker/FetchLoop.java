@@ -76,6 +76,7 @@ final class FetchLoop implements Runnable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                metrics.fetchFailed(queueName);
                 LOG.warnf("fetch from queue %s failed (%s); retrying in %d ms", queueName, e.toString(), backoff.nextMillis());
                 if (!backoff.pause()) {
                     return;
@@ -140,12 +141,13 @@ final class FetchLoop implements Runnable {
         for (Delivery d : valid) {
             ClaimedTask t = claimedById.get(d.taskId());
             if (t != null) {
+                metrics.claimed(t);
                 runs.add(new TaskRun(t, byTask.remove(t.id())));
             }
         }
         rejected.addAll(byTask.values());
         if (!rejected.isEmpty()) {
-            metrics.staleDeliveries(rejected.size());
+            metrics.staleDeliveries(queueName, rejected.size());
             inFlight.release(rejected.size());
             LOG.debugf("dropping %d stale, duplicate or malformed deliveries", rejected.size());
             try {

@@ -129,7 +129,7 @@ final class ResultWriter implements Runnable {
         for (Finished f : batch) {
             deliveries.add(f.run().delivery);
             boolean accepted = completion.accepted().contains(f.outcome().taskId());
-            metrics.completed(f.run().task.kind(), accepted ? f.outcome().status().name() : "REJECTED");
+            metrics.finished(f.run().task, f.outcome().status(), accepted, f.run().ran());
         }
         try {
             queue.acknowledge(deliveries, completion.cycles());

@@ -35,6 +35,10 @@ class TaskExecutor {
         this.json = json;
     }
 
+    java.util.Set<String> kinds() {
+        return handlers.kinds();
+    }
+
     TaskOutcome execute(TaskRun run, ScheduledExecutorService timers) {
         ClaimedTask t = run.task;
         MDC.put("cycleId", t.cycleId().toString());

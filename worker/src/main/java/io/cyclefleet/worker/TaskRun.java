@@ -19,6 +19,7 @@ final class TaskRun {
     final TaskAttempt key;
     private State state = State.WAITING;
     private Instant startedAt;
+    private Instant finishedAt;
     private Thread thread;
     private String interruptReason;
 
@@ -41,6 +42,7 @@ final class TaskRun {
     /** Marks the handler done and clears an interrupt that raced with its return. Returns the interrupt reason, if any. */
     synchronized String finish() {
         state = State.FINISHED;
+        finishedAt = Instant.now();
         thread = null;
         Thread.interrupted();
         return interruptReason;
@@ -53,6 +55,11 @@ final class TaskRun {
             }
             thread.interrupt();
         }
+    }
+
+    /** How long the handler ran; null unless it started and finished. */
+    synchronized java.time.Duration ran() {
+        return startedAt == null || finishedAt == null ? null : java.time.Duration.between(startedAt, finishedAt);
     }
 
     synchronized String interruptReason() {

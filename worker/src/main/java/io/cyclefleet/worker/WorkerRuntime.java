@@ -84,6 +84,7 @@ public class WorkerRuntime {
             loops.add(loop);
             start(loop, "fetch-" + q);
         }
+        metrics.bind(inFlight::size, config.concurrency(), () -> draining, taskExecutor.kinds(), config.queues());
         heartbeat = Executors.newSingleThreadScheduledExecutor(named("heartbeat"));
         heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
         LOG.infof("worker %s started: queues=%s concurrency=%d prefetch=%d lease=%s", identity.id(), config.queues(),
@@ -94,6 +95,7 @@ public class WorkerRuntime {
         if (!run.start()) {
             return; // handed back before it started
         }
+        metrics.started(run.task);
         TaskOutcome outcome = taskExecutor.execute(run, timers);
         writer.submit(run, outcome);
     }

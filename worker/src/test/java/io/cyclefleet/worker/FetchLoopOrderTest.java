@@ -82,7 +82,7 @@ class FetchLoopOrderTest {
                 List<ClaimedTask> out = new ArrayList<>();
                 for (Delivery d : got) {
                     out.add(new ClaimedTask(d.taskId(), d.attempt(), UUID.randomUUID(), "k", "noop", "{}", Duration.ofSeconds(1),
-                            new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), "q", d.priority()));
+                            new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), "q", d.priority(), Duration.ZERO));
                 }
                 Collections.reverse(out); // like an UPDATE ... RETURNING in plan order
                 return out;
