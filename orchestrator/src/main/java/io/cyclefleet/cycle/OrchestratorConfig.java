@@ -14,6 +14,8 @@ public interface OrchestratorConfig {
 
     Reconciler reconciler();
 
+    Metrics metrics();
+
     /** Named queue per kind when a step names none, e.g. cyclefleet.routes.deployment=deploy. */
     Map<String, String> routes();
 
@@ -56,6 +58,12 @@ public interface OrchestratorConfig {
         /** Steps riskier than this wait for an operator's approval unless the spec sets its own maxAutoRisk. */
         @WithDefault("medium")
         io.cyclefleet.task.Risk maxAutoRisk();
+    }
+
+    interface Metrics {
+        /** How often the gauges read from Postgres (queue depth and backlog age, incidents, workers, ...) are sampled. */
+        @WithDefault("10s")
+        String sampleEvery();
     }
 
     interface Reconciler {
