@@ -22,7 +22,13 @@ import java.util.Set;
  * {@code Authorization: Bearer <token>}: the token is checked by {@link ApiTokenIdentityProvider} against the
  * configured digests. No header means an anonymous request (refused by the HTTP permissions wherever a
  * role is needed); a wrong token fails authentication. Either way the answer is 401 with a Bearer
- * challenge and an {@link ApiError} body.
+ * challenge and an {@link ApiError} body — except for a page of the dashboard, which is sent to its login.
+ *
+ * <p>The dashboard's browser sends the same token in its session cookie ({@link DashboardSession}) instead of
+ * the header. A cookie rides along on any request the browser makes, including one another site triggers;
+ * so a cookie authenticates a write (any method but GET/HEAD) only together with the
+ * {@value DashboardSession#CSRF_HEADER} header, which a cross-site form cannot send and cross-site scripts
+ * cannot add without a CORS preflight this server never grants. The cookie is also SameSite=Strict.
  */
 @ApplicationScoped
 public class BearerTokenMechanism implements HttpAuthenticationMechanism {
@@ -40,6 +46,9 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
         String token = bearerToken(context);
+        if (token == null) {
+            token = DashboardSession.token(context);
+        }
         if (token == null) {
             // No bearer credentials: anonymous; the permission check decides whether that is enough.
             return Uni.createFrom().nullItem();
@@ -60,7 +69,9 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     @Override
     public Uni<Boolean> sendChallenge(RoutingContext context) {
         HttpServerResponse response = context.response();
-        if (!response.ended()) {
+        if (!response.ended() && DashboardSession.isPage(context)) {
+            DashboardSession.toLogin(context);
+        } else if (!response.ended()) {
             ApiError body = bearerToken(context) != null
                     ? ApiError.of("unauthorized", "the bearer token is not a valid API token")
                     : ApiError.of("unauthorized", "an API token is required: send Authorization: Bearer <token>");

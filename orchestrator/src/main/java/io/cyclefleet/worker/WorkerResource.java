@@ -1,44 +1,24 @@
 package io.cyclefleet.worker;
 
-import io.cyclefleet.cycle.OrchestratorConfig;
-import io.quarkus.panache.common.Sort;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.time.OffsetDateTime;
-import java.util.Arrays;
 import java.util.List;
 
-/** Lists workers from their heartbeat rows: live, draining, or gone (stopped, or silent too long). */
+/** Lists workers: live, draining, or gone (stopped, or silent too long). */
 @Path("/api/v1/workers")
 @Produces(MediaType.APPLICATION_JSON)
 public class WorkerResource {
 
-    public record WorkerView(String id, String state, String hostname, long pid, List<String> queues, int concurrency,
-                             int inFlight, OffsetDateTime startedAt, OffsetDateTime lastSeenAt, OffsetDateTime stoppedAt) {
-    }
+    private final WorkerQueries workers;
 
-    private final OrchestratorConfig config;
-
-    public WorkerResource(OrchestratorConfig config) {
-        this.config = config;
+    public WorkerResource(WorkerQueries workers) {
+        this.workers = workers;
     }
 
     @GET
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public List<WorkerView> list() {
-        OffsetDateTime silentSince = OffsetDateTime.now().minus(config.reconciler().workerGoneAfter());
-        return WorkerEntity.<WorkerEntity>listAll(Sort.descending("lastSeenAt")).stream().map(w -> new WorkerView(
-                w.id, state(w, silentSince), w.hostname, w.pid, Arrays.asList(w.queues.split(",")), w.concurrency,
-                "GONE".equals(w.status) ? 0 : w.inFlight, w.startedAt, w.lastSeenAt, w.stoppedAt)).toList();
-    }
-
-    private static String state(WorkerEntity w, OffsetDateTime silentSince) {
-        if ("GONE".equals(w.status) || w.lastSeenAt.isBefore(silentSince)) {
-            return "GONE";
-        }
-        return w.status;
+    public List<WorkerQueries.WorkerView> list() {
+        return workers.list();
     }
 }

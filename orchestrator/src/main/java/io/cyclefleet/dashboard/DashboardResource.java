@@ -1,0 +1,237 @@
+package io.cyclefleet.dashboard;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.api.JsonBodies;
+import io.cyclefleet.api.Page;
+import io.cyclefleet.cycle.CycleQueries;
+import io.cyclefleet.cycle.CycleViews;
+import io.cyclefleet.fleet.FleetStats;
+import io.cyclefleet.incident.IncidentConfig;
+import io.cyclefleet.incident.IncidentQueries;
+import io.cyclefleet.incident.IncidentReport;
+import io.cyclefleet.incident.IncidentViews;
+import io.cyclefleet.task.CycleStatus;
+import io.cyclefleet.worker.WorkerQueries;
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The dashboard: server-rendered pages over the same queries as the API, refreshed in place by a small
+ * script. Reads need the viewer role; the action buttons (shown to operators) call the API itself, so the
+ * dashboard adds no second way to change anything.
+ */
+@Path("/dashboard")
+@Produces(MediaType.TEXT_HTML)
+public class DashboardResource {
+
+    /** A queue whose oldest task waited longer than this is shown as backlogged (the alert's threshold is in k8s/monitoring). */
+    static final Duration OLD_BACKLOG = Duration.ofMinutes(5);
+    private static final int REFRESH_SECONDS = 3;
+    private static final int PAGE_SIZE = 50;
+    private static final int TIMELINE_EVENTS = 300;
+    private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "ROLLED_BACK", "FAILED", "CANCELLED");
+
+    @CheckedTemplate
+    static class Templates {
+        static native TemplateInstance fleet(DashboardViews.Layout layout, DashboardViews.Fleet fleet);
+
+        static native TemplateInstance cycles(DashboardViews.Layout layout, DashboardViews.CycleList list);
+
+        static native TemplateInstance cycle(DashboardViews.Layout layout, DashboardViews.CycleDetail cycle);
+
+        static native TemplateInstance incidents(DashboardViews.Layout layout, DashboardViews.IncidentList list);
+
+        static native TemplateInstance incident(DashboardViews.Layout layout, DashboardViews.IncidentDetail incident);
+    }
+
+    private final CycleQueries cycles;
+    private final IncidentQueries incidents;
+    private final IncidentConfig incidentConfig;
+    private final WorkerQueries workers;
+    private final FleetStats stats;
+    private final SecurityIdentity identity;
+    private final ObjectMapper json;
+
+    public DashboardResource(CycleQueries cycles, IncidentQueries incidents, IncidentConfig incidentConfig, WorkerQueries workers,
+                             FleetStats stats, SecurityIdentity identity, ObjectMapper json) {
+        this.cycles = cycles;
+        this.incidents = incidents;
+        this.incidentConfig = incidentConfig;
+        this.workers = workers;
+        this.stats = stats;
+        this.identity = identity;
+        this.json = json;
+    }
+
+    @GET
+    public String fleet() {
+        FleetStats.Snapshot s = stats.snapshot();
+        List<DashboardViews.Count> active = List.of("ACCEPTED", "RUNNING", "AWAITING_APPROVAL").stream()
+                .map(st -> new DashboardViews.Count(st, s.activeCycles().getOrDefault(st, 0L), "/dashboard/cycles?status=" + st))
+                .toList();
+        List<DashboardViews.Count> open = List.of("critical", "error", "warning", "info").stream()
+                .map(sev -> new DashboardViews.Count(sev, s.openIncidents().stream().filter(i -> i.severity().equals(sev))
+                        .mapToLong(FleetStats.IncidentCount::count).sum(), "/dashboard/incidents?status=open"))
+                .toList();
+        List<DashboardViews.QueueRow> queues = s.queues().stream().map(q -> new DashboardViews.QueueRow(q.queue(), q.depth(),
+                q.running(), q.depth() == 0 ? "" : Formats.seconds(q.oldestWaitSeconds()),
+                q.oldestWaitSeconds() > OLD_BACKLOG.toSeconds(), String.format(Locale.ROOT, "%.2f/s", q.finishedPerSecond()))).toList();
+        List<DashboardViews.WorkerRow> ws = workers.list().stream().map(w -> new DashboardViews.WorkerRow(w.id(), w.state(),
+                w.hostname(), w.pid(), String.join(", ", w.queues()), w.concurrency(), w.inFlight(), Formats.time(w.startedAt()),
+                Formats.time(w.lastSeenAt()))).toList();
+        return Templates.fleet(layout("Fleet", "fleet"),
+                new DashboardViews.Fleet(active, open, s.workersLive(), s.workersDraining(), queues, ws)).render();
+    }
+
+    @GET
+    @Path("cycles")
+    public String cycleList(@QueryParam("status") String status, @QueryParam("after") String after) {
+        Optional<String> st = Optional.ofNullable(status).filter(x -> !x.isBlank()).map(x -> x.toUpperCase(Locale.ROOT))
+                .filter(x -> Arrays.stream(CycleStatus.values()).anyMatch(v -> v.name().equals(x)));
+        Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
+        Page<CycleViews.CycleSummary> page = cycles.list(st, cursor, PAGE_SIZE);
+        List<DashboardViews.Filter> filters = new ArrayList<>();
+        filters.add(new DashboardViews.Filter("", "all", st.isEmpty()));
+        Arrays.stream(CycleStatus.values()).forEach(v -> filters.add(new DashboardViews.Filter(v.name(), v.name(),
+                st.map(v.name()::equals).orElse(false))));
+        List<DashboardViews.CycleRow> rows = page.items().stream().map(c -> new DashboardViews.CycleRow(c.id().toString(), c.name(),
+                nullToEmpty(c.target()), c.iteration(), c.status(), Formats.time(c.createdAt()),
+                Formats.between(c.createdAt(), c.finishedAt()), nullToEmpty(c.error()))).toList();
+        String next = page.next() == null ? null
+                : "/dashboard/cycles?" + st.map(x -> "status=" + x + "&").orElse("") + "after=" + page.next();
+        return Templates.cycles(layout("Cycles", "cycles"), new DashboardViews.CycleList(filters, rows, next)).render();
+    }
+
+    @GET
+    @Path("cycles/{id}")
+    public String cycle(@PathParam("id") String id) {
+        UUID cycleId = JsonBodies.uuid(id, "id");
+        CycleViews.Cycle c = cycles.cycle(cycleId).orElseThrow(() -> new NotFoundException("no cycle " + cycleId));
+        List<DashboardViews.TaskRow> tasks = c.tasks().stream().map(t -> new DashboardViews.TaskRow(t.id(), t.key(), t.kind(),
+                t.branch(), t.risk(), t.status(), t.attempts() + " / " + t.maxAttempts(), t.queue() + " · " + t.priority(),
+                nullToEmpty(t.workerId()), Formats.time(t.createdAt()), Formats.between(t.createdAt(), t.startedAt()),
+                Formats.between(t.startedAt(), t.finishedAt()), t.score() == null ? "" : String.valueOf(t.score()),
+                nullToEmpty(t.error()), t.result() == null ? "" : t.result().toString(), c.awaitingApproval().contains(t.key())))
+                .toList();
+        List<DashboardViews.EventRow> events = cycles.latestEvents(cycleId, TIMELINE_EVENTS).stream()
+                .map(e -> new DashboardViews.EventRow(Formats.time(e.at()), e.type(), nullToEmpty(e.taskKey()),
+                        e.fromStatus() == null && e.toStatus() == null ? "" : nullToEmpty(e.fromStatus()) + " → " + nullToEmpty(e.toStatus()),
+                        e.attempt() == null ? "" : e.attempt().toString(), nullToEmpty(e.workerId()), nullToEmpty(e.detail())))
+                .toList();
+        String rollback = c.rollback() == null ? "" : "started " + Formats.time(c.rollback().failureDetectedAt()) + " ("
+                + nullToEmpty(c.rollback().cause()) + ")" + (c.rollback().mttrMs() == null ? ""
+                : ", recovered in " + Formats.duration(Duration.ofMillis(c.rollback().mttrMs())));
+        String counts = c.taskCounts().entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
+        DashboardViews.CycleDetail view = new DashboardViews.CycleDetail(c.id().toString(), c.name(), nullToEmpty(c.target()),
+                c.status(), nullToEmpty(c.error()), c.iteration(), c.parentId() == null ? null : c.parentId().toString(),
+                c.nextIterationId() == null ? null : c.nextIterationId().toString(), Formats.time(c.createdAt()),
+                Formats.time(c.finishedAt()), Formats.between(c.createdAt(), c.finishedAt()), Formats.time(c.deadlineAt()),
+                c.averageScore() == null ? "" : String.valueOf(c.averageScore()), counts, rollback, c.awaitingApproval(),
+                DagLayout.layout(c.tasks()), tasks, events, cycleActions(c));
+        return Templates.cycle(layout("Cycle " + c.name(), "cycles"), view).render();
+    }
+
+    @GET
+    @Path("incidents")
+    public String incidentList(@QueryParam("status") String status, @QueryParam("after") String after) {
+        Optional<String> st = Optional.ofNullable(status).filter(x -> !x.isBlank()).map(x -> x.toLowerCase(Locale.ROOT))
+                .filter(x -> List.of("open", "acknowledged", "resolved").contains(x));
+        Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
+        Page<IncidentViews.Summary> page = incidents.list(st, cursor, PAGE_SIZE);
+        List<DashboardViews.Filter> filters = new ArrayList<>();
+        filters.add(new DashboardViews.Filter("", "all", st.isEmpty()));
+        List.of("open", "acknowledged", "resolved").forEach(v -> filters.add(new DashboardViews.Filter(v, v, st.map(v::equals).orElse(false))));
+        List<DashboardViews.IncidentRow> rows = page.items().stream().map(i -> new DashboardViews.IncidentRow(i.id().toString(),
+                i.title(), i.severity(), i.status(), i.target(), i.cause(), i.occurrences(), Formats.time(i.openedAt()),
+                Formats.time(i.lastSeenAt()))).toList();
+        String next = page.next() == null ? null
+                : "/dashboard/incidents?" + st.map(x -> "status=" + x + "&").orElse("") + "after=" + page.next();
+        return Templates.incidents(layout("Incidents", "incidents"), new DashboardViews.IncidentList(filters, rows, next)).render();
+    }
+
+    @GET
+    @Path("incidents/{id}")
+    public String incident(@PathParam("id") String id) {
+        UUID incidentId = JsonBodies.uuid(id, "id");
+        IncidentViews.Incident i = incidents.incident(incidentId).orElseThrow(() -> new NotFoundException("no incident " + incidentId));
+        String report = IncidentReport.render(i, cycles.latestEvents(i.latestCycleId(), 1000),
+                incidentConfig.publicUrl().replaceAll("/+$", ""));
+        List<DashboardViews.NotificationRow> notes = i.notifications().stream().map(n -> new DashboardViews.NotificationRow(n.id(),
+                n.action(), n.status(), n.attempts(), nullToEmpty(n.lastError()), Formats.time(n.createdAt()),
+                Formats.time(n.deliveredAt()))).toList();
+        List<DashboardViews.Action> actions = new ArrayList<>();
+        if ("open".equals(i.status())) {
+            actions.add(new DashboardViews.Action("Acknowledge", "/api/v1/incidents/" + i.id() + "/ack", "", null, false));
+        }
+        if (!"resolved".equals(i.status())) {
+            actions.add(new DashboardViews.Action("Resolve", "/api/v1/incidents/" + i.id() + "/resolve", "",
+                    "Resolve this incident? Only when the target is healthy again.", false));
+        }
+        DashboardViews.IncidentDetail view = new DashboardViews.IncidentDetail(i.id().toString(), i.title(), i.severity(), i.status(),
+                i.target(), i.cause(), i.cycleId().toString(), i.latestCycleId().toString(), i.occurrences(), Formats.time(i.openedAt()),
+                i.acknowledgedAt() == null ? "" : Formats.time(i.acknowledgedAt()) + " by " + i.acknowledgedBy(),
+                i.resolvedAt() == null ? "" : Formats.time(i.resolvedAt()) + " by " + i.resolvedBy(),
+                nullToEmpty(i.runbookUrl()), Markdown.toHtml(report), notes, operator() ? actions : List.of());
+        return Templates.incident(layout("Incident " + i.title(), "incidents"), view).render();
+    }
+
+    private List<DashboardViews.Action> cycleActions(CycleViews.Cycle c) {
+        if (!operator()) {
+            return List.of();
+        }
+        String base = "/api/v1/cycles/" + c.id();
+        List<DashboardViews.Action> out = new ArrayList<>();
+        if ("AWAITING_APPROVAL".equals(c.status())) {
+            out.add(new DashboardViews.Action("Approve " + String.join(", ", c.awaitingApproval()), base + "/approve",
+                    body(Map.of("steps", c.awaitingApproval())), "Run " + String.join(", ", c.awaitingApproval()) + "?", false));
+            out.add(new DashboardViews.Action("Reject", base + "/reject", "", "Reject: the cycle ends CANCELLED.", true));
+        }
+        if (Set.of("FAILED", "CANCELLED").contains(c.status())) {
+            out.add(new DashboardViews.Action("Retry", base + "/retry", "", "Rerun the unfinished steps, keeping what succeeded?", false));
+        }
+        if (!TERMINAL.contains(c.status())) {
+            out.add(new DashboardViews.Action("Cancel", base + "/cancel", "", "Cancel this cycle? Running steps are stopped.", true));
+        }
+        return out;
+    }
+
+    private DashboardViews.Layout layout(String title, String nav) {
+        String user = identity.isAnonymous() ? "" : identity.getPrincipal().getName();
+        return new DashboardViews.Layout(title, nav, user, operator(), REFRESH_SECONDS);
+    }
+
+    private boolean operator() {
+        return identity.hasRole("operator");
+    }
+
+    private String body(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}
