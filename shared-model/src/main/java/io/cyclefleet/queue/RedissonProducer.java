@@ -33,22 +33,27 @@ public class RedissonProducer {
         try {
             return Redisson.create(config);
         } catch (RuntimeException e) {
-            if (refusedCredentials(e)) {
-                throw new IllegalStateException("Redis refused the credentials (" + RedissonSettings.describe(redis) + "): check "
-                        + RedissonSettings.KEY + "password and " + RedissonSettings.KEY + "username", e);
+            String refusal = refusal(e);
+            if (refusal == null) {
+                throw e;
             }
-            throw e;
+            throw new IllegalStateException("Redis refused the connection (" + refusal + ") to " + RedissonSettings.describe(redis)
+                    + ": set " + RedissonSettings.KEY + "password (env CYCLEFLEET_REDIS_PASSWORD, from a Secret) and, for an ACL user, "
+                    + RedissonSettings.KEY + "username", e);
         }
     }
 
-    private static boolean refusedCredentials(Throwable e) {
+    /** NOAUTH (a password is needed), WRONGPASS (wrong user or password) or NOPERM somewhere in the causes; else null. */
+    private static String refusal(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage());
-            if (m.contains("NOAUTH") || m.contains("WRONGPASS") || m.contains("invalid password") || m.contains("NOPERM")) {
-                return true;
+            for (String code : new String[] {"NOAUTH", "WRONGPASS", "NOPERM"}) {
+                if (m.contains(code)) {
+                    return code;
+                }
             }
         }
-        return false;
+        return null;
     }
 
     void close(@Disposes RedissonClient client) {
