@@ -26,12 +26,19 @@ import org.junit.jupiter.api.Test;
 class FetchLoopOrderTest {
 
     private static final RedisConfig CONFIG = new RedisConfig() {
+        public Mode mode() { return Mode.SINGLE; }
         public String address() { return "redis://unused"; }
+        public Sentinel sentinel() { return null; }
+        public Cluster cluster() { return null; }
+        public Optional<String> username() { return Optional.empty(); }
         public Optional<String> password() { return Optional.empty(); }
         public int database() { return 0; }
         public String keyPrefix() { return "unit"; }
         public int connectionPoolSize() { return 1; }
+        public int connectionMinimumIdleSize() { return 1; }
         public Duration timeout() { return Duration.ofSeconds(1); }
+        public Duration connectTimeout() { return Duration.ofSeconds(1); }
+        public Tls tls() { return null; }
     };
 
     @Test
