@@ -85,7 +85,8 @@ class MonitoringRulesTest {
             "cyclefleet_deployment_success_ratio", "gauge",
             "cyclefleet_workers_live", "gauge",
             "cyclefleet_workers_draining", "gauge",
-            "cyclefleet_notifications_pending", "gauge");
+            "cyclefleet_notifications_pending", "gauge",
+            "cyclefleet_fleet_sampled_timestamp_seconds", "gauge");
 
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     static final ObjectMapper JSON = new ObjectMapper();

@@ -53,12 +53,12 @@ final class QueueRoundTrip {
         for (int i = 0; i < queues.size(); i++) {
             long base = (i + 1) * 100L;
             String queue = queues.get(i);
-            tasks.add(new QueuedTask(base + 1, 1, queue, Priority.LOW));
-            tasks.add(new QueuedTask(base + 2, 1, queue, Priority.NORMAL));
-            tasks.add(new QueuedTask(base + 3, 1, queue, Priority.HIGH));
-            tasks.add(new QueuedTask(base + 4, 1, queue, Priority.LOW));
-            tasks.add(new QueuedTask(base + 5, 2, queue, Priority.HIGH));
-            tasks.add(new QueuedTask(base + 6, 1, queue, Priority.NORMAL));
+            tasks.add(new QueuedTask(base + 1, 1, queue, Priority.LOW, "noop"));
+            tasks.add(new QueuedTask(base + 2, 1, queue, Priority.NORMAL, "noop"));
+            tasks.add(new QueuedTask(base + 3, 1, queue, Priority.HIGH, "noop"));
+            tasks.add(new QueuedTask(base + 4, 1, queue, Priority.LOW, "noop"));
+            tasks.add(new QueuedTask(base + 5, 2, queue, Priority.HIGH, "noop"));
+            tasks.add(new QueuedTask(base + 6, 1, queue, Priority.NORMAL, "noop"));
         }
         q.enqueue(tasks);
         assertEquals(new HashSet<>(queues), q.knownQueues(), "known queues");
@@ -88,7 +88,7 @@ final class QueueRoundTrip {
         CompletableFuture<List<Delivery>> blocked = CompletableFuture.supplyAsync(() -> q.fetch(blockQueue, "w2", 10, Duration.ofSeconds(20)));
         await("a blocked XREADGROUP on port " + blockPort).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                 .until(() -> blockedReaders(redis, blockPort) > 0);
-        q.enqueue(List.of(new QueuedTask(107, 1, blockQueue, Priority.LOW)));
+        q.enqueue(List.of(new QueuedTask(107, 1, blockQueue, Priority.LOW, "noop")));
         List<Delivery> woken = blocked.get(10, TimeUnit.SECONDS);
         assertEquals(List.of("LOW 107@1"), describe(woken), "the blocked fetch gets the new entry");
         delivered.addAll(woken);
@@ -110,7 +110,7 @@ final class QueueRoundTrip {
 
         // Orphans: a worker fetches and dies; the reconciler's XAUTOCLAIM takes the entries over once idle.
         for (int i = 0; i < queues.size(); i++) {
-            q.enqueue(List.of(new QueuedTask((i + 1) * 100L + 8, 3, queues.get(i), Priority.NORMAL)));
+            q.enqueue(List.of(new QueuedTask((i + 1) * 100L + 8, 3, queues.get(i), Priority.NORMAL, "noop")));
         }
         for (int i = 0; i < queues.size(); i++) {
             long id = (i + 1) * 100L + 8;

@@ -180,14 +180,14 @@ class RedisClusterTest {
         String name = queuesOnEveryMaster(q.keys()).get(2);
         q.ensureQueue(name);
         q.markEpoch("before");
-        q.enqueue(List.of(new QueuedTask(1, 1, name, Priority.NORMAL)));
+        q.enqueue(List.of(new QueuedTask(1, 1, name, Priority.NORMAL, "noop")));
         for (int port : ports) {
             assertEquals("OK", redis.cli(port, "FLUSHALL"));
         }
         assertFalse(q.epochPresent(), "the reconciler's signal that Redis lost its data");
         assertEquals(List.of(), q.fetch(name, "w1", 10, Duration.ofMillis(100)), "a fetch without groups recreates them");
         assertTrue(q.knownQueues().contains(name));
-        q.enqueue(List.of(new QueuedTask(2, 1, name, Priority.HIGH)));
+        q.enqueue(List.of(new QueuedTask(2, 1, name, Priority.HIGH, "noop")));
         List<Delivery> got = q.fetch(name, "w1", 10, Duration.ofMillis(100));
         assertEquals(List.of("HIGH 2@1"), QueueRoundTrip.describe(got));
         q.drop(got);
