@@ -39,6 +39,7 @@ public class StoreProbes {
 
     public Probe postgres(String name) throws TaskFailure {
         long start = System.nanoTime();
+        String url = FLEET.equals(name) ? null : url(config.postgres(), name, "postgres");
         try {
             if (FLEET.equals(name)) {
                 try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
@@ -49,15 +50,13 @@ public class StoreProbes {
                 Properties p = new Properties();
                 p.setProperty("connectTimeout", Integer.toString(TIMEOUT_S));
                 p.setProperty("socketTimeout", Integer.toString(TIMEOUT_S));
-                try (Connection c = DriverManager.getConnection(url(config.postgres(), name, "postgres"), p); Statement s = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement()) {
                     s.execute("select 1");
                 }
             }
             return new Probe(true, ms(start), null);
-        } catch (TaskFailure e) {
-            throw e;
         } catch (Exception e) {
-            return new Probe(false, ms(start), "postgres " + name + ": " + Outbound.describe(e));
+            return new Probe(false, ms(start), "postgres " + name + ": " + redact(Outbound.describe(e), url, "postgres", name));
         }
     }
 
@@ -67,7 +66,13 @@ public class StoreProbes {
             boolean up = queue.ping();
             return new Probe(up, ms(start), up ? null : "redis fleet: no answer");
         }
-        URI u = URI.create(url(config.redis(), name, "redis"));
+        String url = url(config.redis(), name, "redis");
+        URI u;
+        try {
+            u = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            return new Probe(false, ms(start), "redis " + name + ": cyclefleet.probes.redis." + name + " is not a URL");
+        }
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort()), TIMEOUT_S * 1000);
             s.setSoTimeout(TIMEOUT_S * 1000);
@@ -95,6 +100,15 @@ public class StoreProbes {
                     + name + "); known: " + known, false);
         }
         return url;
+    }
+
+    /**
+     * A probe's URL may carry a password (user:pass@host, ?password=): an error naming it says which setting
+     * instead, and any other credentials in the text are masked, since it lands in logs and reports.
+     */
+    static String redact(String message, String url, String store, String name) {
+        String m = url == null ? message : message.replace(url, "cyclefleet.probes." + store + "." + name);
+        return m.replaceAll("//[^/@\\s]*@", "//***@").replaceAll("(?i)(password=)[^&\\s]*", "$1***");
     }
 
     private static double ms(long start) {
