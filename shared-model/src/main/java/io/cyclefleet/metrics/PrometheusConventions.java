@@ -16,7 +16,8 @@ import java.util.List;
  * <li>HELP text must not contain a double quote: the client escapes it as {@code \"}, which the text format
  *     does not allow there, and Prometheus' parser then rejects the whole page ("cpu time" in a JVM meter);</li>
  * <li>every meter gets HELP text (several framework meters have none);</li>
- * <li>label names are snake_case (SmallRye Fault Tolerance's {@code retryResult} becomes {@code retry_result});</li>
+ * <li>names and label names are snake_case (SmallRye Fault Tolerance's {@code ft.timeout.executionDuration} and
+ *     {@code retryResult} become {@code ft_timeout_execution_duration} and {@code retry_result});</li>
  * <li>{@code system_cpu_count} is a gauge that reads like a histogram's count: it becomes {@code system_cpu_processors};</li>
  * <li>{@code process_cpu_time_ns_total} counts in an abbreviated unit: dropped, {@code process_cpu_usage} remains;</li>
  * <li>long task timers (Vert.x's {@code http_server_connections_seconds}) are written as a summary whose samples
@@ -38,7 +39,7 @@ public class PrometheusConventions {
 
             @Override
             public Meter.Id map(Meter.Id id) {
-                String name = "system.cpu.count".equals(id.getName()) ? "system.cpu.processors" : id.getName();
+                String name = "system.cpu.count".equals(id.getName()) ? "system.cpu.processors" : snakeCase(id.getName());
                 String d = id.getDescription();
                 String description = d == null || d.isBlank() ? name.replace('.', ' ').replace('_', ' ') : d.replace('"', '\'');
                 List<Tag> tags = id.getTags().stream().map(t -> Tag.of(snakeCase(t.getKey()), t.getValue())).toList();
