@@ -48,6 +48,7 @@ public class DashboardResource {
     private static final int REFRESH_SECONDS = 3;
     private static final int PAGE_SIZE = 50;
     private static final int TIMELINE_EVENTS = 300;
+    private static final List<String> INCIDENT_STATUSES = List.of("open", "acknowledged", "resolved");
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "ROLLED_BACK", "FAILED", "CANCELLED");
 
     @CheckedTemplate
@@ -109,16 +110,12 @@ public class DashboardResource {
                 .filter(x -> Arrays.stream(CycleStatus.values()).anyMatch(v -> v.name().equals(x)));
         Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
         Page<CycleViews.CycleSummary> page = cycles.list(st, cursor, PAGE_SIZE);
-        List<DashboardViews.Filter> filters = new ArrayList<>();
-        filters.add(new DashboardViews.Filter("", "all", st.isEmpty()));
-        Arrays.stream(CycleStatus.values()).forEach(v -> filters.add(new DashboardViews.Filter(v.name(), v.name(),
-                st.map(v.name()::equals).orElse(false))));
+        List<DashboardViews.Filter> filters = filters(Arrays.stream(CycleStatus.values()).map(Enum::name).toList(), st);
         List<DashboardViews.CycleRow> rows = page.items().stream().map(c -> new DashboardViews.CycleRow(c.id().toString(), c.name(),
                 nullToEmpty(c.target()), c.iteration(), c.status(), Formats.time(c.createdAt()),
                 Formats.between(c.createdAt(), c.finishedAt()), nullToEmpty(c.error()))).toList();
-        String next = page.next() == null ? null
-                : "/dashboard/cycles?" + st.map(x -> "status=" + x + "&").orElse("") + "after=" + page.next();
-        return Templates.cycles(layout("Cycles", "cycles"), new DashboardViews.CycleList(filters, rows, next)).render();
+        return Templates.cycles(layout("Cycles", "cycles"),
+                new DashboardViews.CycleList(filters, rows, nextPage("/dashboard/cycles", st, page))).render();
     }
 
     @GET
@@ -154,18 +151,15 @@ public class DashboardResource {
     @Path("incidents")
     public String incidentList(@QueryParam("status") String status, @QueryParam("after") String after) {
         Optional<String> st = Optional.ofNullable(status).filter(x -> !x.isBlank()).map(x -> x.toLowerCase(Locale.ROOT))
-                .filter(x -> List.of("open", "acknowledged", "resolved").contains(x));
+                .filter(INCIDENT_STATUSES::contains);
         Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
         Page<IncidentViews.Summary> page = incidents.list(st, cursor, PAGE_SIZE);
-        List<DashboardViews.Filter> filters = new ArrayList<>();
-        filters.add(new DashboardViews.Filter("", "all", st.isEmpty()));
-        List.of("open", "acknowledged", "resolved").forEach(v -> filters.add(new DashboardViews.Filter(v, v, st.map(v::equals).orElse(false))));
+        List<DashboardViews.Filter> filters = filters(INCIDENT_STATUSES, st);
         List<DashboardViews.IncidentRow> rows = page.items().stream().map(i -> new DashboardViews.IncidentRow(i.id().toString(),
                 i.title(), i.severity(), i.status(), i.target(), i.cause(), i.occurrences(), Formats.time(i.openedAt()),
                 Formats.time(i.lastSeenAt()))).toList();
-        String next = page.next() == null ? null
-                : "/dashboard/incidents?" + st.map(x -> "status=" + x + "&").orElse("") + "after=" + page.next();
-        return Templates.incidents(layout("Incidents", "incidents"), new DashboardViews.IncidentList(filters, rows, next)).render();
+        return Templates.incidents(layout("Incidents", "incidents"),
+                new DashboardViews.IncidentList(filters, rows, nextPage("/dashboard/incidents", st, page))).render();
     }
 
     @GET
@@ -212,6 +206,19 @@ public class DashboardResource {
             out.add(new DashboardViews.Action("Cancel", base + "/cancel", "", "Cancel this cycle? Running steps are stopped.", true));
         }
         return out;
+    }
+
+    /** "all" and one filter per status, the selected one marked. */
+    private static List<DashboardViews.Filter> filters(List<String> statuses, Optional<String> selected) {
+        List<DashboardViews.Filter> out = new ArrayList<>();
+        out.add(new DashboardViews.Filter("", "all", selected.isEmpty()));
+        statuses.forEach(v -> out.add(new DashboardViews.Filter(v, v, selected.map(v::equals).orElse(false))));
+        return out;
+    }
+
+    /** The link to the page after this one, keeping the filter; null on the last page. */
+    private static String nextPage(String path, Optional<String> status, Page<?> page) {
+        return page.next() == null ? null : path + "?" + status.map(x -> "status=" + x + "&").orElse("") + "after=" + page.next();
     }
 
     private DashboardViews.Layout layout(String title, String nav) {

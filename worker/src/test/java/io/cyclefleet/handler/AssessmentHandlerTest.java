@@ -9,9 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.Outbound;
-import io.cyclefleet.outbound.ProbeConfig;
 import io.cyclefleet.outbound.Prometheus;
-import io.cyclefleet.outbound.StoreProbes;
+import io.cyclefleet.outbound.StoreProbesTest;
 import io.cyclefleet.task.TaskResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,18 +28,7 @@ class AssessmentHandlerTest {
 
     static AssessmentHandler handler(Map<String, String> postgres, Map<String, String> redis) {
         HttpCalls http = new HttpCalls(new Outbound());
-        ProbeConfig probes = new ProbeConfig() {
-            @Override
-            public Map<String, String> postgres() {
-                return postgres;
-            }
-
-            @Override
-            public Map<String, String> redis() {
-                return redis;
-            }
-        };
-        return new AssessmentHandler(http, new Prometheus(http, JSON), new StoreProbes(probes, null, null), JSON);
+        return new AssessmentHandler(http, new Prometheus(http, JSON), StoreProbesTest.probes(postgres, redis), JSON);
     }
 
     static TaskContext context(String params) throws Exception {

@@ -7,9 +7,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A probe's URL may carry credentials; what a failed probe says (logs, task results, reports) never does. */
-class StoreProbesTest {
+public class StoreProbesTest {
 
-    private static StoreProbes probes(Map<String, String> postgres, Map<String, String> redis) {
+    /** Probes of these configured stores (the worker's own, "fleet", is not wired: null data source and queue). */
+    public static StoreProbes probes(Map<String, String> postgres, Map<String, String> redis) {
         return new StoreProbes(new ProbeConfig() {
             @Override
             public Map<String, String> postgres() {
