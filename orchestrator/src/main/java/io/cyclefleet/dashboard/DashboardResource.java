@@ -49,6 +49,7 @@ public class DashboardResource {
     private static final int PAGE_SIZE = 50;
     private static final int TIMELINE_EVENTS = 300;
     private static final List<String> INCIDENT_STATUSES = List.of("open", "acknowledged", "resolved");
+    private static final List<String> CYCLE_STATUSES = Arrays.stream(CycleStatus.values()).map(Enum::name).toList();
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "ROLLED_BACK", "FAILED", "CANCELLED");
 
     @CheckedTemplate
@@ -106,11 +107,9 @@ public class DashboardResource {
     @GET
     @Path("cycles")
     public String cycleList(@QueryParam("status") String status, @QueryParam("after") String after) {
-        Optional<String> st = Optional.ofNullable(status).filter(x -> !x.isBlank()).map(x -> x.toUpperCase(Locale.ROOT))
-                .filter(x -> Arrays.stream(CycleStatus.values()).anyMatch(v -> v.name().equals(x)));
-        Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
-        Page<CycleViews.CycleSummary> page = cycles.list(st, cursor, PAGE_SIZE);
-        List<DashboardViews.Filter> filters = filters(Arrays.stream(CycleStatus.values()).map(Enum::name).toList(), st);
+        Optional<String> st = chosen(status, CYCLE_STATUSES);
+        Page<CycleViews.CycleSummary> page = cycles.list(st, cursor(after), PAGE_SIZE);
+        List<DashboardViews.Filter> filters = filters(CYCLE_STATUSES, st);
         List<DashboardViews.CycleRow> rows = page.items().stream().map(c -> new DashboardViews.CycleRow(c.id().toString(), c.name(),
                 nullToEmpty(c.target()), c.iteration(), c.status(), Formats.time(c.createdAt()),
                 Formats.between(c.createdAt(), c.finishedAt()), nullToEmpty(c.error()))).toList();
@@ -150,10 +149,8 @@ public class DashboardResource {
     @GET
     @Path("incidents")
     public String incidentList(@QueryParam("status") String status, @QueryParam("after") String after) {
-        Optional<String> st = Optional.ofNullable(status).filter(x -> !x.isBlank()).map(x -> x.toLowerCase(Locale.ROOT))
-                .filter(INCIDENT_STATUSES::contains);
-        Optional<UUID> cursor = Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
-        Page<IncidentViews.Summary> page = incidents.list(st, cursor, PAGE_SIZE);
+        Optional<String> st = chosen(status, INCIDENT_STATUSES);
+        Page<IncidentViews.Summary> page = incidents.list(st, cursor(after), PAGE_SIZE);
         List<DashboardViews.Filter> filters = filters(INCIDENT_STATUSES, st);
         List<DashboardViews.IncidentRow> rows = page.items().stream().map(i -> new DashboardViews.IncidentRow(i.id().toString(),
                 i.title(), i.severity(), i.status(), i.target(), i.cause(), i.occurrences(), Formats.time(i.openedAt()),
@@ -206,6 +203,16 @@ public class DashboardResource {
             out.add(new DashboardViews.Action("Cancel", base + "/cancel", "", "Cancel this cycle? Running steps are stopped.", true));
         }
         return out;
+    }
+
+    /** The status filter as the store spells it, ignoring case; empty for "all" and for anything unknown. */
+    private static Optional<String> chosen(String status, List<String> statuses) {
+        return statuses.stream().filter(v -> v.equalsIgnoreCase(status)).findFirst();
+    }
+
+    /** The paging cursor (the last id of the previous page); a malformed one is a 400, as in the API. */
+    private static Optional<UUID> cursor(String after) {
+        return Optional.ofNullable(after).filter(a -> !a.isBlank()).map(a -> JsonBodies.uuid(a, "after"));
     }
 
     /** "all" and one filter per status, the selected one marked. */
