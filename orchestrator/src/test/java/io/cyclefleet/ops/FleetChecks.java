@@ -327,21 +327,32 @@ final class FleetChecks {
                 if (module.isEmpty()) {
                     continue;
                 }
-                Map<String, String> env = values(environment(d, c));
-                repo.setting(module.get(), env, "quarkus.shutdown.timeout").map(DurationConverter::parseDuration).ifPresent(shutdown -> {
-                    if (grace.compareTo(shutdown) < 0) {
-                        problem(d, "terminationGracePeriodSeconds " + grace.toSeconds() + " is shorter than quarkus.shutdown.timeout " + shutdown);
-                    }
-                });
-                if (module.get().equals("worker")) {
-                    Duration drain = DurationConverter.parseDuration(repo.setting("worker", env, "cyclefleet.worker.drain-timeout").orElseThrow());
-                    if (grace.compareTo(drain.plus(HANDBACK_MARGIN)) <= 0) {
-                        problem(d, "terminationGracePeriodSeconds " + grace.toSeconds() + " does not exceed cyclefleet.worker.drain-timeout "
-                                + drain + " + " + HANDBACK_MARGIN + " for hand-back: SIGKILL would cut the drain short");
-                    }
+                // preStop runs first and its time counts against the grace period too
+                JsonNode preStop = c.path("lifecycle").path("preStop").path("exec").path("command");
+                Duration sleep = preStop.path(0).asText().equals("sleep") ? Duration.ofSeconds(preStop.path(1).asLong()) : Duration.ZERO;
+                Duration budget = stopBudget(repo, module.get(), values(environment(d, c)));
+                if (grace.compareTo(sleep.plus(budget)) <= 0) {
+                    problem(d, "terminationGracePeriodSeconds " + grace.toSeconds() + " does not exceed preStop " + sleep.toSeconds()
+                            + "s + " + budget.toSeconds() + "s to stop (" + STOP_BUDGET + "): SIGKILL would cut the stop short");
                 }
             }
         }
+    }
+
+    static final String STOP_BUDGET = "quarkus.shutdown.timeout, then on a worker cyclefleet.worker.drain-timeout + "
+            + HANDBACK_MARGIN.toSeconds() + "s for the hand-back";
+
+    /**
+     * How long a process may take after SIGTERM: Quarkus first waits up to quarkus.shutdown.timeout for HTTP
+     * requests in flight, then fires ShutdownEvent, on which a worker drains (drain-timeout, then the hand-back).
+     */
+    static Duration stopBudget(Repo repo, String module, Map<String, String> env) {
+        Duration shutdown = repo.setting(module, env, "quarkus.shutdown.timeout").map(DurationConverter::parseDuration).orElse(Duration.ZERO);
+        if (!module.equals("worker")) {
+            return shutdown;
+        }
+        Duration drain = DurationConverter.parseDuration(repo.setting("worker", env, "cyclefleet.worker.drain-timeout").orElseThrow());
+        return shutdown.plus(drain).plus(HANDBACK_MARGIN);
     }
 
     // ---- autoscaling ---------------------------------------------------------------------------------------

@@ -159,6 +159,24 @@ class ManifestsTest {
     }
 
     @Test
+    void theChecksCatchTheMistakesTheyAreFor() throws IOException {
+        List<Manifest> manifests = rawManifests();
+        for (Manifest m : manifests) {
+            if (m.kind().equals("Deployment") && m.name().equals("cyclefleet-worker")) {
+                // 30 s covers the drain (25 s) but not the HTTP wait before it plus the hand-back after it
+                ((ObjectNode) m.podSpec()).put("terminationGracePeriodSeconds", 30);
+            }
+            if (m.kind().equals("ScaledObject")) {
+                ((ObjectNode) m.doc().path("spec").path("scaleTargetRef")).put("name", "cyclefleet-workers");
+            }
+        }
+        List<String> problems = checks(manifests).run();
+        assertTrue(problems.stream().anyMatch(p -> p.contains("cyclefleet-worker") && p.contains("terminationGracePeriodSeconds 30 does not exceed")),
+                problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("scales Deployment cyclefleet-workers, which is not defined")), problems.toString());
+    }
+
+    @Test
     void dockerfileBuildsBothImagesForContainers() {
         List<String> problems = new ArrayList<>();
         for (String target : Repo.SERVICES) {
@@ -253,11 +271,9 @@ class ManifestsTest {
             if (target.equals("worker")) {
                 workers += service.path("deploy").path("replicas").asInt(1);
                 Duration grace = DurationConverter.parseDuration(service.path("stop_grace_period").asText("10s"));
-                Duration drain = DurationConverter.parseDuration(repo.setting("worker", env, "cyclefleet.worker.drain-timeout").orElseThrow());
-                Duration shutdown = DurationConverter.parseDuration(repo.setting("worker", env, "quarkus.shutdown.timeout").orElse("0s"));
-                if (grace.compareTo(drain.plus(FleetChecks.HANDBACK_MARGIN)) <= 0 || grace.compareTo(shutdown) < 0) {
-                    problems.add(name + ": stop_grace_period " + grace + " must exceed drain-timeout " + drain + " + " + FleetChecks.HANDBACK_MARGIN
-                            + " and be at least quarkus.shutdown.timeout " + shutdown);
+                Duration budget = FleetChecks.stopBudget(repo, "worker", env);
+                if (grace.compareTo(budget) <= 0) {
+                    problems.add(name + ": stop_grace_period " + grace + " must exceed " + budget + " (" + FleetChecks.STOP_BUDGET + ")");
                 }
             }
         }
