@@ -4,6 +4,7 @@ import io.cyclefleet.task.CycleStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /** Orchestrator-side counters; names, labels and meanings are listed in docs/architecture.md ("Metrics"). */
+// created at start, not at first use, so its series exist (at zero) on every replica from the start
+@Startup
 @ApplicationScoped
 public class CycleMetrics {
 

@@ -5,12 +5,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -18,6 +23,8 @@ import org.jboss.logging.Logger;
  * (several Prometheus replicas, a curious operator) never add load on Postgres. Every orchestrator replica
  * samples the same rows: alert on max() of these, never sum().
  */
+// created at start, not at first use, so its series exist (at zero) on every replica from the start
+@Startup
 @ApplicationScoped
 public class FleetGauges {
 
@@ -27,9 +34,14 @@ public class FleetGauges {
 
     private final FleetStats stats;
     private final AtomicReference<FleetStats.Snapshot> last = new AtomicReference<>();
-    private final java.util.concurrent.atomic.AtomicLong sampledAt = new java.util.concurrent.atomic.AtomicLong();
-    /** Queues seen since start keep reporting (0 when idle) instead of vanishing from graphs. */
-    private final Set<String> seenQueues = ConcurrentHashMap.newKeySet();
+    private final AtomicLong sampledAt = new AtomicLong();
+    /**
+     * Queue to when it last had work (epoch ms). An idle queue keeps reporting 0 for {@link #IDLE_QUEUE_KEPT}
+     * instead of vanishing from graphs at once; after that its series go, so queue names that a cycle used
+     * once (any name the planner accepts) do not add series for the life of the process.
+     */
+    private final Map<String, Long> activeQueues = new ConcurrentHashMap<>();
+    static final Duration IDLE_QUEUE_KEPT = Duration.ofHours(1);
     private final MultiGauge depth;
     private final MultiGauge running;
     private final MultiGauge backlogAge;
@@ -61,7 +73,7 @@ public class FleetGauges {
     }
 
     /** NaN until the first sample: an unknown is not a zero (a 0 would read as "no workers"). */
-    private static double value(AtomicReference<FleetStats.Snapshot> s, java.util.function.ToDoubleFunction<FleetStats.Snapshot> f) {
+    private static double value(AtomicReference<FleetStats.Snapshot> s, ToDoubleFunction<FleetStats.Snapshot> f) {
         FleetStats.Snapshot x = s.get();
         return x == null ? Double.NaN : f.applyAsDouble(x);
     }
@@ -75,18 +87,21 @@ public class FleetGauges {
             LOG.debugf("could not sample the fleet's gauges: %s", e);
             return; // keep the last values; Postgres being down is what readiness and up{} report
         }
+        long now = System.currentTimeMillis();
         last.set(s);
-        sampledAt.set(System.currentTimeMillis());
-        s.queues().forEach(q -> seenQueues.add(q.queue()));
-        Map<String, FleetStats.QueueStat> byQueue = new java.util.HashMap<>();
+        sampledAt.set(now);
+        Map<String, FleetStats.QueueStat> byQueue = new HashMap<>();
         s.queues().forEach(q -> byQueue.put(q.queue(), q));
+        byQueue.keySet().forEach(q -> activeQueues.put(q, now));
+        activeQueues.values().removeIf(at -> at < now - IDLE_QUEUE_KEPT.toMillis());
+        List<String> queues = activeQueues.keySet().stream().sorted().toList();
         FleetStats.QueueStat idle = new FleetStats.QueueStat("", 0, 0, 0, 0);
-        depth.register(seenQueues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).depth())).toList(), true);
-        running.register(seenQueues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).running())).toList(), true);
-        backlogAge.register(seenQueues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).oldestWaitSeconds())).toList(), true);
+        depth.register(queues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).depth())).toList(), true);
+        running.register(queues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).running())).toList(), true);
+        backlogAge.register(queues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).oldestWaitSeconds())).toList(), true);
         activeCycles.register(ACTIVE_CYCLE_STATUSES.stream()
                 .map(st -> row(Tags.of("status", st), s.activeCycles().getOrDefault(st, 0L))).toList(), true);
-        openIncidents.register(SEVERITIES.stream().flatMap(sev -> java.util.stream.Stream.of(false, true).map(ack -> row(
+        openIncidents.register(SEVERITIES.stream().flatMap(sev -> Stream.of(false, true).map(ack -> row(
                 Tags.of("severity", sev, "acknowledged", Boolean.toString(ack)),
                 s.openIncidents().stream().filter(i -> i.severity().equals(sev) && i.acknowledged() == ack)
                         .mapToLong(FleetStats.IncidentCount::count).sum()))).toList(), true);

@@ -77,7 +77,7 @@ public class FleetStats {
                     from task where status in ('QUEUED', 'RUNNING') group by queue),
                 finished as (
                     select queue, count(*) as n from task
-                    where finished_at > now() - make_interval(secs => ?) group by queue)
+                    where finished_at > now() - make_interval(secs => ?) and started_at is not null group by queue)
                 select coalesce(a.queue, f.queue), coalesce(a.depth, 0), coalesce(a.running, 0), coalesce(a.oldest, 0),
                        coalesce(f.n, 0)
                 from active a full join finished f on f.queue = a.queue

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.task.SingletonLock;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -13,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
@@ -48,11 +50,11 @@ public class Notifier {
         this.config = config;
         this.json = json;
         this.registry = registry;
-        java.util.List.of("delivered", "failed", "rejected").forEach(this::notifications); // at zero from the start
+        List.of("delivered", "failed", "rejected").forEach(this::notifications); // at zero from the start (checkConfig observes StartupEvent, so the bean is created at start)
     }
 
-    private io.micrometer.core.instrument.Counter notifications(String outcome) {
-        return io.micrometer.core.instrument.Counter.builder("cyclefleet_notifications")
+    private Counter notifications(String outcome) {
+        return Counter.builder("cyclefleet_notifications")
                 .description("incident notification attempts, by outcome").tag("outcome", outcome).register(registry);
     }
 
