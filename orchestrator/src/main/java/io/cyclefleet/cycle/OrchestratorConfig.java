@@ -91,6 +91,13 @@ public interface OrchestratorConfig {
         @WithDefault("30s")
         Duration workerGoneAfter();
 
+        /**
+         * A gone worker stays listed (API, dashboard) this long, then its row is deleted: every pod start
+         * registers a new worker, so without this the list grows with every scale-up for ever.
+         */
+        @WithDefault("24h")
+        Duration goneWorkersKept();
+
         @WithDefault("1000")
         int batch();
     }

@@ -11,6 +11,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -108,6 +109,24 @@ public class Reconciler {
         step("stale dispatches", this::resendStale);
         step("orphaned entries", this::sweepOrphans);
         step("stalled cycles", this::advanceStalled);
+        step("gone workers", this::forgetGoneWorkers);
+    }
+
+    /**
+     * Deletes the rows of workers not heard from for goneWorkersKept (a live one beats every few seconds, so
+     * these are gone, stopped or silent). Tasks keep the worker's id as text, not as a foreign key.
+     */
+    void forgetGoneWorkers() {
+        Duration kept = config.goneWorkersKept().compareTo(config.workerGoneAfter()) > 0 ? config.goneWorkersKept() : config.workerGoneAfter();
+        int n = Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("delete from worker where last_seen_at < now() - make_interval(secs => ?)")) {
+                ps.setDouble(1, kept.toMillis() / 1000.0);
+                return ps.executeUpdate();
+            }
+        });
+        if (n > 0) {
+            LOG.infof("forgot %d worker(s) gone for over %s", n, config.goneWorkersKept());
+        }
     }
 
     private void step(String name, Runnable r) {
@@ -144,8 +163,10 @@ public class Reconciler {
         }
         metrics.repaired("lease_expired_redelivered", expired.requeued().size());
         metrics.repaired("lease_expired_failed", expired.cyclesWithFailures().size());
-        metrics.redelivered("lease_expired", expired.requeued().size());
-        dispatcher.dispatch(expired.requeued());
+        // a redelivery counts once it is on Redis; if Redis refuses, dispatchUnsent sends and counts it later
+        if (dispatcher.dispatch(expired.requeued())) {
+            metrics.redelivered("lease_expired", expired.requeued().size());
+        }
         advancer.advance(expired.cyclesWithFailures());
     }
 
@@ -156,9 +177,10 @@ public class Reconciler {
             return;
         }
         unsent.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
-        metrics.repaired("undispatched_sent", unsent.size());
-        metrics.redelivered("undispatched", unsent.size());
-        dispatcher.dispatch(unsent);
+        if (dispatcher.dispatch(unsent)) {
+            metrics.repaired("undispatched_sent", unsent.size());
+            metrics.redelivered("undispatched", unsent.size());
+        }
         markAcceptedRunning();
     }
 
@@ -167,9 +189,10 @@ public class Reconciler {
         if (!stale.isEmpty()) {
             LOG.warnf("%d task(s) sent over %s ago are still queued; sending them again", stale.size(), config.resendAfter());
             stale.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
-            dispatcher.resend(stale);
-            metrics.repaired("stale_dispatch_resent", stale.size());
-            metrics.redelivered("resent", stale.size());
+            if (dispatcher.resend(stale)) {
+                metrics.repaired("stale_dispatch_resent", stale.size());
+                metrics.redelivered("resent", stale.size());
+            }
         }
     }
 

@@ -77,4 +77,20 @@ class TaskFencingTest {
                 Db.count("select count(*) from task where cycle_id = ? and step_key = 'b' and status = 'QUEUED'", cycle) == 1);
         io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
     }
+
+    @Test
+    void workersGoneLongerThanTheRetentionAreForgottenOthersStay() {
+        String old = "gone-" + UUID.randomUUID();
+        String recent = "recently-gone-" + UUID.randomUUID();
+        String live = "live-" + UUID.randomUUID();
+        String insert = "insert into worker (id, hostname, pid, queues, concurrency, status, last_seen_at)"
+                + " values (?, 'h', 1, 'default', 1, ?, now() - ?::interval)";
+        Db.update(insert, old, "GONE", "25 hours");
+        Db.update(insert, recent, "GONE", "1 hour");
+        Db.update(insert, live, "LIVE", "0 seconds");
+        reconciler.reconcile();
+        assertEquals(0, Db.count("select count(*) from worker where id = ?", old), "gone for over goneWorkersKept (24h)");
+        assertEquals(2, Db.count("select count(*) from worker where id in (?, ?)", recent, live));
+        Db.update("delete from worker where id in (?, ?)", recent, live);
+    }
 }
