@@ -33,14 +33,19 @@ public class ApiTokenIdentityProvider implements IdentityProvider<ApiTokenAuthen
     @Override
     public Uni<SecurityIdentity> authenticate(ApiTokenAuthenticationRequest request, AuthenticationRequestContext context) {
         return tokens.match(request.token())
-                .map(known -> Uni.createFrom().<SecurityIdentity>item(QuarkusSecurityIdentity.builder()
-                        .setPrincipal(new QuarkusPrincipal(known.name()))
-                        .addRoles(known.role().grants())
-                        .build()))
+                .map(known -> Uni.createFrom().item(identity(known)))
                 .orElseGet(() -> {
                     // Never the token: only that one was refused.
                     LOG.debug("refused a bearer token that matches no configured API token");
                     return Uni.createFrom().failure(new AuthenticationFailedException("unknown API token"));
                 });
+    }
+
+    /** The identity of a configured token: its name as the principal, the roles its role grants. */
+    static SecurityIdentity identity(ApiTokens.Known known) {
+        return QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(known.name()))
+                .addRoles(known.role().grants())
+                .build();
     }
 }

@@ -80,6 +80,20 @@ public class ApiTokens {
         return Optional.ofNullable(found);
     }
 
+    /**
+     * The configured token named {@code name}, if its digest is still {@code sha256Hex}: what a dashboard
+     * session opened with that token needs to go on (a removed or rotated token ends its sessions).
+     */
+    public Optional<Known> stillConfigured(String name, String sha256Hex) {
+        byte[] digest = HexFormat.of().parseHex(sha256Hex);
+        return entries.stream().filter(e -> e.known().name().equals(name) && MessageDigest.isEqual(e.sha256(), digest))
+                .map(Entry::known).findFirst();
+    }
+
+    static String sha256Hex(String value) {
+        return HexFormat.of().formatHex(sha256(value));
+    }
+
     static byte[] sha256(String token) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));

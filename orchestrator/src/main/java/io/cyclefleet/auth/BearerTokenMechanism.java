@@ -24,8 +24,8 @@ import java.util.Set;
  * role is needed); a wrong token fails authentication. Either way the answer is 401 with a Bearer
  * challenge and an {@link ApiError} body — except for a page of the dashboard, which is sent to its login.
  *
- * <p>The dashboard's browser sends the same token in its session cookie ({@link DashboardSession}) instead of
- * the header. A cookie rides along on any request the browser makes, including one another site triggers;
+ * <p>The dashboard's browser sends its session cookie ({@link DashboardSession}) instead of the header; the
+ * session stands for the token it was opened with. A cookie rides along on any request the browser makes, including one another site triggers;
  * so a cookie authenticates a write (any method but GET/HEAD) only together with the
  * {@value DashboardSession#CSRF_HEADER} header, which a cross-site form cannot send and cross-site scripts
  * cannot add without a CORS preflight this server never grants. The cookie is also SameSite=Strict.
@@ -47,10 +47,12 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
         String token = bearerToken(context);
         if (token == null) {
-            token = DashboardSession.token(context);
-        }
-        if (token == null) {
-            // No bearer credentials: anonymous; the permission check decides whether that is enough.
+            String session = DashboardSession.sessionId(context);
+            if (session != null) {
+                return identityProviderManager.authenticate(
+                        HttpSecurityUtils.setRoutingContextAttribute(new DashboardSessionAuthenticationRequest(session), context));
+            }
+            // No credentials: anonymous; the permission check decides whether that is enough.
             return Uni.createFrom().nullItem();
         }
         if (token.isEmpty()) {
@@ -85,7 +87,7 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(ApiTokenAuthenticationRequest.class);
+        return Set.of(ApiTokenAuthenticationRequest.class, DashboardSessionAuthenticationRequest.class);
     }
 
     @Override

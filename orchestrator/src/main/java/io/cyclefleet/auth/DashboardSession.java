@@ -9,9 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * The dashboard's session: the API token an operator or viewer pasted at /dashboard/login, kept in an
- * HttpOnly, SameSite=Strict cookie (Secure behind HTTPS), so page scripts never see it. The token is checked
- * on every request exactly as a bearer token is; nothing about it is stored on the server.
+ * The dashboard's session cookie: a random session id ({@link DashboardSessions}) opened with the API token an
+ * operator or viewer pasted at /dashboard/login, kept HttpOnly and SameSite=Strict (Secure over HTTPS, also
+ * behind a proxy that says so in X-Forwarded-Proto), so page scripts never see it. The token itself stays
+ * with the person who pasted it.
  */
 public final class DashboardSession {
 
@@ -24,8 +25,8 @@ public final class DashboardSession {
     private DashboardSession() {
     }
 
-    /** The cookie's token, if the request may be authenticated by it; null otherwise. */
-    static String token(RoutingContext context) {
+    /** The cookie's session id, if the request may be authenticated by it; null otherwise. */
+    static String sessionId(RoutingContext context) {
         Cookie c = context.request().getCookie(COOKIE);
         if (c == null || c.getValue().isEmpty() || isOpen(context.normalizedPath())) {
             return null; // the login page stays reachable with a stale cookie, instead of sending itself to itself
@@ -55,11 +56,21 @@ public final class DashboardSession {
                 .end();
     }
 
-    /** The Set-Cookie value that starts a session with {@code token} (or ends it, for null). */
-    public static String setCookie(String token, boolean secure) {
-        Cookie c = Cookie.cookie(COOKIE, token == null ? "" : token).setPath("/").setHttpOnly(true)
+    /** The Set-Cookie value that carries session {@code id} (or clears the cookie, for null). */
+    public static String setCookie(String id, boolean secure) {
+        Cookie c = Cookie.cookie(COOKIE, id == null ? "" : id).setPath("/").setHttpOnly(true)
                 .setSameSite(CookieSameSite.STRICT).setSecure(secure)
-                .setMaxAge(token == null ? 0 : LIFETIME.toSeconds());
+                .setMaxAge(id == null ? 0 : LIFETIME.toSeconds());
         return c.encode();
+    }
+
+    /**
+     * Whether the browser reached us over HTTPS: directly, or through a TLS-terminating proxy or ingress that
+     * says so in X-Forwarded-Proto. Trusting the header is safe here: a forged "https" only makes the cookie
+     * stricter.
+     */
+    public static boolean overHttps(String scheme, String forwardedProto) {
+        String proto = forwardedProto == null ? "" : forwardedProto.split(",")[0].trim();
+        return "https".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(proto);
     }
 }
