@@ -25,7 +25,8 @@ import java.util.Set;
  * challenge and an {@link ApiError} body — except for a page of the dashboard, which is sent to its login.
  *
  * <p>The dashboard's browser sends its session cookie ({@link DashboardSession}) instead of the header; the
- * session stands for the token it was opened with. A cookie rides along on any request the browser makes, including one another site triggers;
+ * session stands for the token it was opened with. A cookie rides along on any request the browser makes,
+ * including one another site triggers;
  * so a cookie authenticates a write (any method but GET/HEAD) only together with the
  * {@value DashboardSession#CSRF_HEADER} header, which a cross-site form cannot send and cross-site scripts
  * cannot add without a CORS preflight this server never grants. The cookie is also SameSite=Strict.

@@ -12,8 +12,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /** Orchestrator-side counters; names, labels and meanings are listed in docs/architecture.md ("Metrics"). */
-// created at start, not at first use, so its series exist (at zero) on every replica from the start
-@Startup
+@Startup // created at start, not at first use, so its series exist (at zero) on every replica from the start
 @ApplicationScoped
 public class CycleMetrics {
 

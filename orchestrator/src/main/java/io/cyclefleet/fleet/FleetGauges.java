@@ -23,8 +23,7 @@ import org.jboss.logging.Logger;
  * (several Prometheus replicas, a curious operator) never add load on Postgres. Every orchestrator replica
  * samples the same rows: alert on max() of these, never sum().
  */
-// created at start, not at first use, so its series exist (at zero) on every replica from the start
-@Startup
+@Startup // created at start, not at first use, so its series exist on every replica from the start
 @ApplicationScoped
 public class FleetGauges {
 
@@ -95,10 +94,9 @@ public class FleetGauges {
         byQueue.keySet().forEach(q -> activeQueues.put(q, now));
         activeQueues.values().removeIf(at -> at < now - IDLE_QUEUE_KEPT.toMillis());
         List<String> queues = activeQueues.keySet().stream().sorted().toList();
-        FleetStats.QueueStat idle = new FleetStats.QueueStat("", 0, 0, 0, 0);
-        depth.register(queues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).depth())).toList(), true);
-        running.register(queues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).running())).toList(), true);
-        backlogAge.register(queues.stream().map(q -> row(Tags.of("queue", q), byQueue.getOrDefault(q, idle).oldestWaitSeconds())).toList(), true);
+        perQueue(depth, queues, byQueue, FleetStats.QueueStat::depth);
+        perQueue(running, queues, byQueue, FleetStats.QueueStat::running);
+        perQueue(backlogAge, queues, byQueue, FleetStats.QueueStat::oldestWaitSeconds);
         activeCycles.register(ACTIVE_CYCLE_STATUSES.stream()
                 .map(st -> row(Tags.of("status", st), s.activeCycles().getOrDefault(st, 0L))).toList(), true);
         openIncidents.register(SEVERITIES.stream().flatMap(sev -> Stream.of(false, true).map(ack -> row(
@@ -108,6 +106,13 @@ public class FleetGauges {
         FleetStats.Deployments d = s.deployments();
         deployments.register(List.of(row(Tags.of("outcome", "succeeded"), d.succeeded()),
                 row(Tags.of("outcome", "rolled_back"), d.rolledBack()), row(Tags.of("outcome", "failed"), d.failed())), true);
+    }
+
+    /** One row per queue; a queue without work in this sample reports 0. */
+    private static void perQueue(MultiGauge gauge, List<String> queues, Map<String, FleetStats.QueueStat> byQueue,
+                                 ToDoubleFunction<FleetStats.QueueStat> value) {
+        gauge.register(queues.stream().map(q -> row(Tags.of("queue", q),
+                byQueue.containsKey(q) ? value.applyAsDouble(byQueue.get(q)) : 0)).toList(), true);
     }
 
     private static MultiGauge.Row<?> row(Tags tags, double value) {

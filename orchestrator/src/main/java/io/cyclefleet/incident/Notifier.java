@@ -50,7 +50,8 @@ public class Notifier {
         this.config = config;
         this.json = json;
         this.registry = registry;
-        List.of("delivered", "failed", "rejected").forEach(this::notifications); // at zero from the start (checkConfig observes StartupEvent, so the bean is created at start)
+        // at zero from the start: checkConfig observes StartupEvent, so this bean is created at start
+        List.of("delivered", "failed", "rejected").forEach(this::notifications);
     }
 
     private Counter notifications(String outcome) {

@@ -11,7 +11,6 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -113,14 +112,13 @@ public class Reconciler {
     }
 
     /**
-     * Deletes the rows of workers not heard from for goneWorkersKept (a live one beats every few seconds, so
-     * these are gone, stopped or silent). Tasks keep the worker's id as text, not as a foreign key.
+     * Deletes the rows of workers not heard from for goneWorkersKept (a live one beats every few seconds and
+     * would register again at its next beat, an upsert). Tasks keep the worker's id as text, not as a key.
      */
     void forgetGoneWorkers() {
-        Duration kept = config.goneWorkersKept().compareTo(config.workerGoneAfter()) > 0 ? config.goneWorkersKept() : config.workerGoneAfter();
         int n = Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("delete from worker where last_seen_at < now() - make_interval(secs => ?)")) {
-                ps.setDouble(1, kept.toMillis() / 1000.0);
+                ps.setDouble(1, config.goneWorkersKept().toMillis() / 1000.0);
                 return ps.executeUpdate();
             }
         });
