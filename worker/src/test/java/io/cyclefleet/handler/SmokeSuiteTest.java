@@ -2,6 +2,8 @@ package io.cyclefleet.handler;
 
 import static io.cyclefleet.handler.TestingFixtures.context;
 import static io.cyclefleet.handler.TestingFixtures.handler;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +32,8 @@ class SmokeSuiteTest {
     static HttpServer server;
     static ExecutorService pool;
     static String base;
+    static final AtomicLong endlessWritten = new AtomicLong();
+    static final AtomicBoolean endlessAbandoned = new AtomicBoolean();
 
     @BeforeAll
     static void start() throws IOException {
@@ -42,6 +48,7 @@ class SmokeSuiteTest {
             }
             reply(x, 200, "slow but fine");
         });
+        server.createContext("/endless", SmokeSuiteTest::endless);
         pool = Executors.newFixedThreadPool(4);
         server.setExecutor(pool);
         server.start();
@@ -60,6 +67,20 @@ class SmokeSuiteTest {
         x.sendResponseHeaders(status, b.length);
         x.getResponseBody().write(b);
         x.close();
+    }
+
+    /** 64 KiB chunks until the client goes away (or 1 GiB, should it never). */
+    private static void endless(HttpExchange x) throws IOException {
+        byte[] chunk = new byte[64 * 1024];
+        try (x) {
+            x.sendResponseHeaders(200, 0);
+            for (long left = 1L << 30; left > 0; left -= chunk.length) {
+                x.getResponseBody().write(chunk);
+                endlessWritten.addAndGet(chunk.length);
+            }
+        } catch (IOException e) {
+            endlessAbandoned.set(true);
+        }
     }
 
     private static TaskResult smoke(String checks) throws Exception {
@@ -136,5 +157,18 @@ class SmokeSuiteTest {
         assertEquals(0.6667, r.metrics().get("pass_rate"));
         assertEquals(7.0, r.score());
         assertEquals("status (" + base + "): status 500, expected 200", r.summary().get("checks").get(2).get("failures").get(0).asText());
+    }
+
+    @Test
+    void aCheckWhoseBodyNeverEndsFailsAtTheBodyLimitAndStopsDownloading() {
+        long start = System.nanoTime();
+        TestingHandler.TestsFailed f = assertThrows(TestingHandler.TestsFailed.class,
+                () -> smoke("[{\"name\":\"endless\",\"url\":\"BASE/endless\",\"timeout\":\"PT30S\"}]"));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMs < 5000, "failed at the limit, not at the timeout: " + tookMs + " ms");
+        assertTrue(f.getMessage().contains("endless (" + base + "): no response: response body exceeds the 1 MiB limit"), f.getMessage());
+        assertEquals(0, f.result().summary().get("checks").get(0).get("status").asInt());
+        await("the client closes the connection").atMost(10, SECONDS).until(endlessAbandoned::get);
+        assertTrue(endlessWritten.get() < 64L << 20, "written " + endlessWritten.get());
     }
 }
