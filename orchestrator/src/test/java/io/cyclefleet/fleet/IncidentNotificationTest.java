@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The on-call webhook: a receiver that is down when the incident opens gets the PagerDuty Events v2
  * trigger once it is back (retried, not dropped), then the acknowledge and resolve, in that order; the
- * cycle itself never waits for the receiver. Each incident has its own dedup_key at the receiver.
+ * cycle itself never waits for the receiver. Each incident has its own dedup_key at the receiver, and a
+ * notification sent again (its mark lost) is the same bytes, before the incident's next one.
  */
 @QuarkusTest
 class IncidentNotificationTest {
@@ -263,6 +264,50 @@ class IncidentNotificationTest {
             assertEquals(List.of("trigger"), receiver.about(keyOf(b)).stream().map(Post::action).toList(), "nothing resolves B");
             assertEquals("svc-late", triggerB.body().at("/payload/component").asText(), "the target, for people");
             assertEquals("rollback-failed", triggerB.body().at("/payload/class").asText(), "the cause, for people");
+        }
+    }
+
+    @Test
+    void aNotificationWhoseMarkIsLostIsSentAgainTheSameAndBeforeTheNext() throws Exception {
+        // triggers of this target are held back (503) until the failing mark is in place
+        AtomicBoolean holdTriggers = new AtomicBoolean(true);
+        try (Receiver receiver = new Receiver(b -> holdTriggers.get() && "trigger".equals(b.path("event_action").asText())
+                && "svc-lost-mark".equals(b.at("/payload/component").asText()) ? 503 : 202)) {
+            String incident = failRollback("svc-lost-mark");
+            long trigger = Db.count("select id from notification where incident_id = ?::uuid and event_action = 'trigger'", incident);
+            // the first mark of the trigger as delivered fails in Postgres, for real, after the receiver took it;
+            // a sequence counts the marks (it is not rolled back with them)
+            Db.update("create sequence test_lost_mark");
+            Db.update("""
+                    create function test_lose_mark() returns trigger language plpgsql as $$
+                    begin
+                        if nextval('test_lost_mark') = 1 then
+                            raise exception 'test: the mark after a successful POST is lost';
+                        end if;
+                        return new;
+                    end $$""");
+            Db.update("create trigger test_lose_mark before update on notification for each row"
+                    + " when (old.id = " + trigger + " and new.status = 'delivered') execute function test_lose_mark()");
+            // queued behind the trigger
+            given().post("/api/v1/incidents/" + incident + "/ack").then().statusCode(200);
+            holdTriggers.set(false);
+
+            awaitStatus(incident, "acknowledge", "delivered");
+            assertEquals(2, Db.count("select last_value from test_lost_mark"), "one mark failed, the next succeeded");
+            String key = receiver.trigger(incident).orElseThrow().key();
+            assertEquals(List.of("trigger", "trigger", "acknowledge"), receiver.actions(key),
+                    "exactly one duplicate of the trigger, and the acknowledge after it");
+            List<Post> taken = receiver.taken(key);
+            assertEquals(taken.get(0).text(), taken.get(1).text(), "the resend is the same bytes");
+            assertEquals(1, receiver.about(key).stream().filter(p -> p.action().equals("trigger")).map(Post::text).distinct().count(),
+                    "every send of the trigger, refused or taken, is the same bytes");
+            assertEquals(1, Db.count("select count(*) from notification where incident_id = ?::uuid and event_action = 'trigger'"
+                    + " and status = 'delivered'", incident));
+            assertEquals(keyOf(incident), key);
+        } finally {
+            Db.update("drop trigger if exists test_lose_mark on notification");
+            Db.update("drop function if exists test_lose_mark()");
+            Db.update("drop sequence if exists test_lost_mark");
         }
     }
 
