@@ -2,7 +2,6 @@ package io.cyclefleet.incident;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.task.SingletonLock;
 import io.micrometer.core.instrument.Counter;
@@ -171,12 +170,16 @@ public class Notifier {
         return ms > max.toMillis() ? max : Duration.ofMillis(ms);
     }
 
+    /**
+     * The stored text as it is, with the routing key spliced in at its start, so every send of a row is the
+     * stored bytes: re-encoding it (a parse and a write) could change a number on the way (a float rounded to a
+     * double, a numeric beyond a double's range).
+     */
     private String withRoutingKey(String body) throws JsonProcessingException {
         if (config.notifications().routingKey().isEmpty()) {
             return body;
         }
-        ObjectNode node = (ObjectNode) json.readTree(body);
-        node.put("routing_key", config.notifications().routingKey().get());
-        return json.writeValueAsString(node);
+        // body is a jsonb object's text, never empty: "{" + at least event_action and dedup_key
+        return "{\"routing_key\": " + json.writeValueAsString(config.notifications().routingKey().get()) + ", " + body.substring(1);
     }
 }

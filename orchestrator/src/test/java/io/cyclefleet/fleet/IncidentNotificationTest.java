@@ -299,6 +299,10 @@ class IncidentNotificationTest {
                     "exactly one duplicate of the trigger, and the acknowledge after it");
             List<Post> taken = receiver.taken(key);
             assertEquals(taken.get(0).text(), taken.get(1).text(), "the resend is the same bytes");
+            String routingKey = "{\"routing_key\": \"test-routing-key\", ";
+            assertTrue(taken.get(0).text().startsWith(routingKey), taken.get(0).text());
+            assertEquals(1, Db.count("select count(*) from notification where id = ? and body::text = ?",
+                    trigger, "{" + taken.get(0).text().substring(routingKey.length())), "what was sent is the stored text, plus the routing key");
             assertEquals(1, receiver.about(key).stream().filter(p -> p.action().equals("trigger")).map(Post::text).distinct().count(),
                     "every send of the trigger, refused or taken, is the same bytes");
             assertEquals(1, Db.count("select count(*) from notification where incident_id = ?::uuid and event_action = 'trigger'"
