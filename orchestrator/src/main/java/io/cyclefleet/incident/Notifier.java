@@ -2,7 +2,6 @@ package io.cyclefleet.incident;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.task.SingletonLock;
 import io.micrometer.core.instrument.Counter;
@@ -24,6 +23,9 @@ import org.jboss.logging.Logger;
  * on one orchestrator replica at a time. A failed delivery leaves the row pending and backs off
  * exponentially up to max-backoff; the queue behind it waits, since it goes to the same receiver.
  * Nothing here runs inside a cycle's transaction, so a failing receiver never holds up a cycle.
+ * A row is marked only after the receiver answered: a crash or a database error in between leaves it pending,
+ * and it is sent again as stored, byte for byte, before any later row of its incident. The receiver sees at
+ * most a duplicate, which it dedups on dedup_key.
  */
 @ApplicationScoped
 public class Notifier {
@@ -109,6 +111,23 @@ public class Notifier {
         }
         String failure = error == null || error.length() <= 1000 ? error : error.substring(0, 1000);
         String outcome = failure == null ? "delivered" : rejected ? "rejected" : "failed";
+        notifications(outcome).increment();
+        try {
+            mark(n, outcome, failure);
+        } catch (RuntimeException e) {
+            // the row stays pending as it was; the incident's later rows wait behind it (nextDue)
+            LOG.warnf("notification %d: outcome %s not recorded, it stays pending and is sent again: %s", n.id(), outcome, e.toString());
+            return false;
+        }
+        if (rejected) {
+            LOG.errorf("notification %d was refused by the receiver and is set aside (status rejected): %s", n.id(), failure);
+        } else if (failure != null) {
+            LOG.warnf("notification %d not delivered (attempt %d), will retry: %s", n.id(), n.attempts() + 1, failure);
+        }
+        return failure == null || rejected;
+    }
+
+    private void mark(Pending n, String outcome, String failure) {
         Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     update notification set attempts = attempts + 1, last_error = ?,
@@ -125,13 +144,6 @@ public class Notifier {
                 return ps.executeUpdate();
             }
         });
-        notifications(outcome).increment();
-        if (rejected) {
-            LOG.errorf("notification %d was refused by the receiver and is set aside (status rejected): %s", n.id(), failure);
-        } else if (failure != null) {
-            LOG.warnf("notification %d not delivered (attempt %d), will retry: %s", n.id(), n.attempts() + 1, failure);
-        }
-        return failure == null || rejected;
     }
 
     void checkConfig(@Observes StartupEvent event) {
@@ -158,12 +170,16 @@ public class Notifier {
         return ms > max.toMillis() ? max : Duration.ofMillis(ms);
     }
 
+    /**
+     * The stored text as it is, with the routing key spliced in at its start, so every send of a row is the
+     * stored bytes: re-encoding it (a parse and a write) could change a number on the way (a float rounded to a
+     * double, a numeric beyond a double's range).
+     */
     private String withRoutingKey(String body) throws JsonProcessingException {
         if (config.notifications().routingKey().isEmpty()) {
             return body;
         }
-        ObjectNode node = (ObjectNode) json.readTree(body);
-        node.put("routing_key", config.notifications().routingKey().get());
-        return json.writeValueAsString(node);
+        // body is a jsonb object's text, never empty: "{" + at least event_action and dedup_key
+        return "{\"routing_key\": " + json.writeValueAsString(config.notifications().routingKey().get()) + ", " + body.substring(1);
     }
 }

@@ -48,6 +48,11 @@ public final class WorkerProcess implements AutoCloseable {
             // the orchestrator's database and key prefix, also when a run points them elsewhere (-D or environment)
             props.put("quarkus.datasource.jdbc.url", Db.URL);
             props.put("cyclefleet.redis.key-prefix", KEY_PREFIX);
+            // its Redis too (the environment is inherited; a -D of the test JVM is not)
+            String redis = System.getProperty("cyclefleet.redis.address");
+            if (redis != null) {
+                props.put("cyclefleet.redis.address", redis);
+            }
             props.put("cyclefleet.worker.lease", "3s");
             props.put("cyclefleet.worker.heartbeat", "500ms");
             props.put("cyclefleet.worker.fetch-block", "500ms");
