@@ -25,6 +25,11 @@ public class DeploymentKind implements TaskKindContract {
     }
 
     @Override
+    public boolean changesTarget() {
+        return true;
+    }
+
+    @Override
     public void validateParams(JsonNode params, String path, Violations v) {
         if (params == null || params.isNull()) {
             v.add(path, "is required: {\"adapter\": \"<name>\", \"version\": \"<version>\"}");

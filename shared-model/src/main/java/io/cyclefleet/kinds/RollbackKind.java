@@ -23,6 +23,11 @@ public class RollbackKind implements TaskKindContract {
     }
 
     @Override
+    public boolean changesTarget() {
+        return true;
+    }
+
+    @Override
     public void validateParams(JsonNode params, String path, Violations v) {
         Params.onlyKnown(params, path, v, Set.of("of"));
         if (params != null && params.isObject()) {

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.faulttolerance.Retry;
 import org.jboss.logging.Logger;
 import org.redisson.api.AutoClaimResult;
 import org.redisson.api.BatchOptions;
+import org.redisson.api.RFuture;
 import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
@@ -130,22 +131,47 @@ public class RedisTaskQueue {
     }
 
     /**
-     * XADDs every task in one pipelined round trip. A failed batch is tried twice more at once (a
-     * reconnect, a failover); a batch that may have half-succeeded only causes duplicates, which the
-     * attempt fence rejects. After that the caller leaves the tasks to the reconciler.
+     * XADDs every task in one pipelined round trip and returns the entry id each became, in order. A failed
+     * batch is tried twice more at once (a reconnect, a failover); a batch that may have half-succeeded only
+     * causes duplicates, which the attempt fence rejects. After that the caller leaves the tasks to the reconciler.
      */
     @Retry(maxRetries = 2, delay = 100, jitter = 50, retryOn = RedisException.class)
-    public void enqueue(Collection<QueuedTask> tasks) {
+    public List<String> enqueue(List<QueuedTask> tasks) {
         if (tasks.isEmpty()) {
-            return;
+            return List.of();
         }
         RBatch batch = redisson.createBatch(BatchOptions.defaults());
         batch.getSet(keys.queues(), StringCodec.INSTANCE).addAllAsync(tasks.stream().map(QueuedTask::queue).distinct().toList());
+        List<RFuture<StreamMessageId>> added = new ArrayList<>(tasks.size());
         for (QueuedTask t : tasks) {
             RStreamAsync<String, String> s = batch.getStream(keys.stream(t.queue(), t.priority()), StringCodec.INSTANCE);
-            s.addAsync(StreamAddArgs.entries("t", Long.toString(t.id()), "a", Integer.toString(t.attempt())));
+            added.add(s.addAsync(StreamAddArgs.entries("t", Long.toString(t.id()), "a", Integer.toString(t.attempt()))));
         }
         batch.execute();
+        return added.stream().map(f -> f.toCompletableFuture().getNow(null)).map(id -> id == null ? null : id.toString()).toList();
+    }
+
+    /**
+     * Whether each task's stream entry is still on Redis (waiting, or delivered and not yet acknowledged), in one
+     * pipelined round trip. A null entry (not known) counts as gone.
+     */
+    public List<Boolean> entriesPresent(List<QueuedTask> tasks, List<String> entries) {
+        RBatch batch = redisson.createBatch(BatchOptions.defaults());
+        List<RFuture<Map<StreamMessageId, Map<String, String>>>> found = new ArrayList<>(tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            String entry = entries.get(i);
+            if (entry == null) {
+                found.add(null);
+                continue;
+            }
+            StreamMessageId id = parseId(entry);
+            RStreamAsync<String, String> stream = batch.getStream(keys.stream(tasks.get(i).queue(), tasks.get(i).priority()), StringCodec.INSTANCE);
+            found.add(stream.rangeAsync(id, id));
+        }
+        if (found.stream().anyMatch(java.util.Objects::nonNull)) {
+            batch.execute();
+        }
+        return found.stream().map(f -> f != null && !f.toCompletableFuture().getNow(Map.of()).isEmpty()).toList();
     }
 
     /**

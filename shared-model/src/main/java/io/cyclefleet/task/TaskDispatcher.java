@@ -4,7 +4,6 @@ import io.cyclefleet.queue.RedisTaskQueue;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,13 +30,24 @@ public class TaskDispatcher {
         this.registry = registry;
     }
 
-    /** Returns true when every task is on Redis; false leaves them to the reconciler. */
-    public boolean dispatch(Collection<QueuedTask> tasks) {
-        if (!resend(tasks)) {
+    /**
+     * Puts the tasks on Redis and records, for each, the stream entry it became. Returns true when every task
+     * is on Redis; false leaves them to the reconciler.
+     */
+    public boolean dispatch(List<QueuedTask> tasks) {
+        if (tasks.isEmpty()) {
+            return true;
+        }
+        List<String> entries;
+        try {
+            entries = queue.enqueue(tasks);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not put %d task(s) on Redis (%s); the reconciler will send them", tasks.size(), e.toString());
             return false;
         }
+        count(tasks);
         try {
-            store.markDispatched(tasks);
+            store.markDispatched(tasks, entries);
         } catch (RuntimeException e) {
             // Already on Redis; at worst the reconciler sends a duplicate that the attempt fence rejects.
             LOG.warnf("sent %d task(s) but could not record it (%s)", tasks.size(), e.toString());
@@ -45,25 +55,7 @@ public class TaskDispatcher {
         return true;
     }
 
-    /**
-     * Puts tasks on Redis whose dispatch is already recorded (a lost message sent again); false when Redis
-     * refused, and the tasks are left to the reconciler's next pass.
-     */
-    public boolean resend(Collection<QueuedTask> tasks) {
-        if (tasks.isEmpty()) {
-            return true;
-        }
-        try {
-            queue.enqueue(tasks);
-        } catch (RuntimeException e) {
-            LOG.warnf("could not put %d task(s) on Redis (%s); the reconciler will send them", tasks.size(), e.toString());
-            return false;
-        }
-        count(tasks);
-        return true;
-    }
-
-    private void count(Collection<QueuedTask> tasks) {
+    private void count(List<QueuedTask> tasks) {
         Map<List<String>, Long> byLabels = tasks.stream().collect(Collectors.groupingBy(
                 t -> List.of(t.queue(), t.priority().wireName(), t.kind()), Collectors.counting()));
         byLabels.forEach((l, n) -> Counter.builder("cyclefleet_tasks_enqueued").description("task messages put on Redis")

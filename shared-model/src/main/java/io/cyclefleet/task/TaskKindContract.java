@@ -15,6 +15,14 @@ public interface TaskKindContract {
         return "default";
     }
 
+    /**
+     * Whether a step of this kind changes the cycle's target (a deployment, a rollback). A cycle with such a step
+     * takes the target's lease, so that only one cycle changes a target at a time.
+     */
+    default boolean changesTarget() {
+        return false;
+    }
+
     /** Adds a violation per bad param; {@code path} is the JSON path of the params object. */
     void validateParams(JsonNode params, String path, Violations violations);
 }

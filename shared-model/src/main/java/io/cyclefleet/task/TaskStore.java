@@ -25,6 +25,9 @@ import javax.sql.DataSource;
  * Every task state change that workers and orchestrators make, as set-based SQL. Each write is
  * conditional on the expected status and attempt (the fencing token), so a duplicate delivery or a late
  * result from a worker that lost its lease changes nothing; such rejections are recorded in the timeline.
+ * Faults are not verdicts: a started attempt that ends without its handler's verdict (lease lost, worker
+ * fenced, drained, killed) goes back to the queue at the next attempt without spending one, and only the
+ * lease losses among those are counted against the task's bound (a task that kills every worker is poison).
  */
 @ApplicationScoped
 public class TaskStore {
@@ -32,9 +35,13 @@ public class TaskStore {
     private static final String CLAIM = """
             with v as (select * from unnest(?::bigint[], ?::int[]) as v(id, attempt)),
             claimed as (
-                update task t set status = 'RUNNING', worker_id = ?, started_at = now(), error = null,
+                -- QUEUED at the delivered attempt, or already RUNNING for this very worker at it: a claim whose
+                -- commit went through but whose reply was lost is claimed again, not rejected and left to expire
+                update task t set status = 'RUNNING', worker_id = ?, error = null,
+                       started_at = case when t.status = 'QUEUED' then now() else t.started_at end,
                        lease_expires_at = now() + make_interval(secs => ?)
-                from v where t.id = v.id and t.attempt = v.attempt and t.status = 'QUEUED'
+                from v where t.id = v.id and t.attempt = v.attempt
+                  and (t.status = 'QUEUED' or t.status = 'RUNNING' and t.worker_id = ?)
                 returning t.id, t.attempt, t.cycle_id, t.step_key, t.kind, t.params::text, t.timeout_ms,
                           t.max_attempts, t.backoff_ms, t.max_backoff_ms, t.queue, t.priority,
                           (extract(epoch from now() - t.queued_at) * 1000)::bigint),
@@ -48,16 +55,23 @@ public class TaskStore {
             select * from claimed
             """;
 
+    /** Marks the deployment intents of attempts whose handler returned: nothing of those attempts acts any more. */
+    private static final String INTENTS_ENDED = """
+            ended as (
+                update deployment_intent i set ended_at = now()
+                from v where i.task_id = v.id and i.attempt = v.attempt and i.ended_at is null)""";
+
     private static final String COMPLETE = """
-            with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[])
-                       as v(id, attempt, status, result, error, next_run_at, metrics, score)),
+            with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::float8[])
+                       as v(id, attempt, status, result, error, delay_ms, metrics, score)),
             done as (
                 update task t set status = v.status, result = v.result::jsonb, error = v.error,
                        metrics = v.metrics::jsonb, score = v.score,
-                       next_run_at = v.next_run_at::timestamptz, lease_expires_at = null,
+                       next_run_at = now() + v.delay_ms * interval '1 millisecond', lease_expires_at = null,
                        finished_at = case when v.status in ('SUCCEEDED', 'FAILED') then now() end
                 from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
                 returning t.id, t.cycle_id),
+            %s,
             rejected as (
                 insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)
                 select t.cycle_id, t.id, 'task.result_rejected', v.attempt, ?,
@@ -67,7 +81,55 @@ public class TaskStore {
                 where not exists (select 1 from done d where d.id = v.id)
                 returning task_id)
             select id, cycle_id from done
-            """;
+            """.formatted(INTENTS_ENDED);
+
+    /**
+     * The columns of a started attempt that goes back to the queue at attempt + 1 without spending an attempt
+     * (max_attempts grows with it, as for a drain). When {@code %1$s} (a boolean SQL expression: is this a lease
+     * loss?) holds, the loss is counted, and past the task's bound the task FAILS as poison instead. {@code %2$s}
+     * is the reason (a text SQL expression).
+     */
+    private static final String REQUEUE_STARTED = """
+            status = case when %1$s and t.lease_losses >= t.max_lease_losses then 'FAILED' else 'QUEUED' end,
+            attempt = t.attempt + case when %1$s and t.lease_losses >= t.max_lease_losses then 0 else 1 end,
+            max_attempts = t.max_attempts + case when %1$s and t.lease_losses >= t.max_lease_losses then 0 else 1 end,
+            lease_losses = t.lease_losses + case when %1$s then 1 else 0 end,
+            error = case when %1$s and t.lease_losses >= t.max_lease_losses
+                         then 'poison: attempt ' || t.attempt || ' was the ' || (t.lease_losses + 1)
+                              || 'th to lose its worker''s lease (' || %2$s || '); given up after ' || t.max_lease_losses
+                              || ' redeliveries: the task may be crashing, stalling or cutting off the workers that run it'
+                         when %1$s then %2$s || '; redelivered without spending an attempt (lease loss '
+                              || (t.lease_losses + 1) || ' of ' || t.max_lease_losses || ' allowed)'
+                         else %2$s end,
+            worker_id = case when %1$s and t.lease_losses >= t.max_lease_losses then t.worker_id end,
+            finished_at = case when %1$s and t.lease_losses >= t.max_lease_losses then now() end,
+            queued_at = now(), dispatched_at = null, dispatch_entry = null, lease_expires_at = null, next_run_at = null""";
+
+    /**
+     * Hands started runs back through {@link #REQUEUE_STARTED}, fenced like a result; {@code endsIntents} when their
+     * handlers returned (the runs can no longer act), not for a run abandoned while it may still be running.
+     */
+    private static String stopStatement(boolean endsIntents) {
+        return """
+                with v as (select * from unnest(?::bigint[], ?::int[], ?::boolean[], ?::text[]) as v(id, attempt, loss, reason)),
+                stopped as (
+                    update task t set %s
+                    from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id),
+                %s
+                rejected as (
+                    insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)
+                    select t.cycle_id, t.id, 'task.result_rejected', v.attempt, ?,
+                           'hand-back of attempt ' || v.attempt || ' (' || v.reason || ') rejected: task is ' || t.status
+                           || ' at attempt ' || t.attempt || coalesce(' held by ' || t.worker_id, '')
+                    from v join task t on t.id = v.id
+                    where not exists (select 1 from stopped s where s.id = v.id))
+                select * from stopped
+                """.formatted(REQUEUE_STARTED.formatted("v.loss", "v.reason"), endsIntents ? INTENTS_ENDED + "," : "");
+    }
+
+    private static final String STOP = stopStatement(true);
+    private static final String ABANDON = stopStatement(false);
 
     private final DataSource ds;
 
@@ -89,6 +151,7 @@ public class TaskStore {
                 ps.setString(3, workerId);
                 ps.setDouble(4, lease.toMillis() / 1000.0);
                 ps.setString(5, workerId);
+                ps.setString(6, workerId);
                 List<ClaimedTask> out = new ArrayList<>(deliveries.size());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -103,38 +166,104 @@ public class TaskStore {
         });
     }
 
-    /** Result of a batch of completions: the rows written and the cycles they belong to. */
-    public record Completion(Set<Long> accepted, Set<UUID> cycles) {
+    /**
+     * Result of a batch of outcomes: the rows written, the cycles to tell (their tasks finished or failed as
+     * poison), and the tasks handed back to the queue, which the caller puts on Redis.
+     */
+    public record Completion(Set<Long> accepted, Set<UUID> cycles, List<QueuedTask> requeued) {
+        public static final Completion NONE = new Completion(Set.of(), Set.of(), List.of());
     }
 
-    /** Writes outcomes fenced by (status RUNNING, attempt, worker); rejected ones land in the timeline. */
+    /**
+     * Writes the outcomes of runs whose handler returned, in one transaction: verdicts fenced by (status RUNNING,
+     * attempt, worker), stopped runs handed back at their next attempt; rejected ones land in the timeline. The
+     * deployment intents of every one of these attempts are marked ended, accepted or not: the run is over.
+     */
     public Completion complete(String workerId, List<TaskOutcome> outcomes) {
         if (outcomes.isEmpty()) {
-            return new Completion(Set.of(), Set.of());
+            return Completion.NONE;
         }
+        List<TaskOutcome> verdicts = outcomes.stream().filter(TaskOutcome::isVerdict).toList();
+        List<TaskOutcome> stops = outcomes.stream().filter(o -> !o.isVerdict()).toList();
         return Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
-                ps.setArray(1, longs(c, outcomes.stream().map(TaskOutcome::taskId).toList()));
-                ps.setArray(2, ints(c, outcomes.stream().map(TaskOutcome::attempt).toList()));
-                ps.setArray(3, texts(c, outcomes.stream().map(o -> o.status().name()).toList()));
-                ps.setArray(4, texts(c, outcomes.stream().map(TaskOutcome::resultJson).toList()));
-                ps.setArray(5, texts(c, outcomes.stream().map(TaskOutcome::error).toList()));
-                ps.setArray(6, texts(c, outcomes.stream().map(o -> o.nextRunAt() == null ? null : o.nextRunAt().toString()).toList()));
-                ps.setArray(7, texts(c, outcomes.stream().map(TaskOutcome::metricsJson).toList()));
-                ps.setArray(8, c.createArrayOf("float8", outcomes.stream().map(TaskOutcome::score).toArray(Double[]::new)));
-                ps.setString(9, workerId);
-                ps.setString(10, workerId);
-                Set<Long> accepted = new HashSet<>();
-                Set<UUID> cycles = new LinkedHashSet<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        accepted.add(rs.getLong(1));
-                        cycles.add(rs.getObject(2, UUID.class));
+            Set<Long> accepted = new HashSet<>();
+            Set<UUID> cycles = new LinkedHashSet<>();
+            if (!verdicts.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
+                    ps.setArray(1, longs(c, verdicts.stream().map(TaskOutcome::taskId).toList()));
+                    ps.setArray(2, ints(c, verdicts.stream().map(TaskOutcome::attempt).toList()));
+                    ps.setArray(3, texts(c, verdicts.stream().map(o -> o.status().name()).toList()));
+                    ps.setArray(4, texts(c, verdicts.stream().map(TaskOutcome::resultJson).toList()));
+                    ps.setArray(5, texts(c, verdicts.stream().map(TaskOutcome::error).toList()));
+                    ps.setArray(6, longs(c, verdicts.stream().map(o -> o.retryDelay() == null ? null : o.retryDelay().toMillis()).toList()));
+                    ps.setArray(7, texts(c, verdicts.stream().map(TaskOutcome::metricsJson).toList()));
+                    ps.setArray(8, c.createArrayOf("float8", verdicts.stream().map(TaskOutcome::score).toArray(Double[]::new)));
+                    ps.setString(9, workerId);
+                    ps.setString(10, workerId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            accepted.add(rs.getLong(1));
+                            cycles.add(rs.getObject(2, UUID.class));
+                        }
                     }
                 }
-                return new Completion(accepted, cycles);
             }
+            List<QueuedTask> requeued = new ArrayList<>();
+            if (!stops.isEmpty()) {
+                Stopped s = stop(c, workerId, stops.stream().map(o -> new TaskAttempt(o.taskId(), o.attempt())).toList(),
+                        stops.stream().map(TaskOutcome::leaseLoss).toList(), stops.stream().map(TaskOutcome::error).toList(), STOP);
+                accepted.addAll(s.ids());
+                cycles.addAll(s.poisoned());
+                requeued.addAll(s.requeued());
+            }
+            return new Completion(accepted, cycles, requeued);
         });
+    }
+
+    /**
+     * Hands back a run whose handler has not returned and will not be waited for (it ignores interruption
+     * past its timeout): the task goes to its next attempt, counted as a lease loss, without marking its
+     * deployment intents ended (the run may still act; a successor waits until the intent's act_until).
+     */
+    public Completion abandon(String workerId, TaskAttempt run, String reason) {
+        return Jdbc.inTransaction(ds, c -> {
+            Stopped s = stop(c, workerId, List.of(run), List.of(true), List.of(reason), ABANDON);
+            return new Completion(s.ids(), s.poisoned(), s.requeued());
+        });
+    }
+
+    private record Stopped(Set<Long> ids, List<QueuedTask> requeued, Set<UUID> poisoned) {
+    }
+
+    private static Stopped stop(Connection c, String workerId, List<TaskAttempt> runs, List<Boolean> losses, List<String> reasons,
+                                String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, longs(c, runs.stream().map(TaskAttempt::id).toList()));
+            ps.setArray(2, ints(c, runs.stream().map(TaskAttempt::attempt).toList()));
+            ps.setArray(3, c.createArrayOf("boolean", losses.toArray(Boolean[]::new)));
+            ps.setArray(4, texts(c, reasons));
+            ps.setString(5, workerId);
+            ps.setString(6, workerId);
+            return readStopped(ps);
+        }
+    }
+
+    /** Rows shaped (id, attempt, queue, priority, kind, status, cycle_id): requeued ones and poisoned cycles. */
+    private static Stopped readStopped(PreparedStatement ps) throws SQLException {
+        Set<Long> ids = new HashSet<>();
+        List<QueuedTask> requeued = new ArrayList<>();
+        Set<UUID> poisoned = new LinkedHashSet<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+                if (TaskStatus.QUEUED.name().equals(rs.getString(6))) {
+                    requeued.add(QueuedTask.read(rs));
+                } else {
+                    poisoned.add(rs.getObject(7, UUID.class));
+                }
+            }
+        }
+        return new Stopped(ids, requeued, poisoned);
     }
 
     /**
@@ -166,29 +295,22 @@ public class TaskStore {
         });
     }
 
-    /**
-     * Gives tasks back to the queue at once (graceful drain). A task that never started keeps its attempt;
-     * one interrupted mid-run moves to the next attempt so that a late result of the old run is fenced out,
-     * and its attempt budget grows by the same one: a drain is not a failure of the task.
-     */
-    public List<QueuedTask> handBack(String workerId, Collection<ClaimedTask> tasks, boolean started, String reason) {
+    /** Gives claimed tasks that never started back to the queue at once, at the same attempt (graceful drain, fence). */
+    public List<QueuedTask> handBackUnstarted(String workerId, Collection<ClaimedTask> tasks, String reason) {
         if (tasks.isEmpty()) {
             return List.of();
         }
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set status = 'QUEUED', attempt = t.attempt + ?, max_attempts = t.max_attempts + ?,
-                           worker_id = null, lease_expires_at = null,
-                           dispatched_at = null, queued_at = now(), error = ?
+                    update task t set status = 'QUEUED', worker_id = null, lease_expires_at = null,
+                           dispatched_at = null, dispatch_entry = null, queued_at = now(), error = ?
                     from unnest(?::bigint[], ?::int[]) as v(id, attempt)
                     where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
                     returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
-                ps.setInt(1, started ? 1 : 0);
-                ps.setInt(2, started ? 1 : 0);
-                ps.setString(3, reason);
-                ps.setArray(4, longs(c, tasks.stream().map(ClaimedTask::id).toList()));
-                ps.setArray(5, ints(c, tasks.stream().map(ClaimedTask::attempt).toList()));
-                ps.setString(6, workerId);
+                ps.setString(1, reason);
+                ps.setArray(2, longs(c, tasks.stream().map(ClaimedTask::id).toList()));
+                ps.setArray(3, ints(c, tasks.stream().map(ClaimedTask::attempt).toList()));
+                ps.setString(4, workerId);
                 return queued(ps);
             }
         });
@@ -196,7 +318,8 @@ public class TaskStore {
 
     // ---- orchestrator side ---------------------------------------------------------------------------
 
-    public void markDispatched(Collection<QueuedTask> tasks) {
+    /** Records that each task's message is on Redis, as the stream entry {@code entries[i]} (null: unknown). */
+    public void markDispatched(List<QueuedTask> tasks, List<String> entries) {
         if (tasks.isEmpty()) {
             return;
         }
@@ -204,12 +327,17 @@ public class TaskStore {
             // SKIP LOCKED: a row a worker is claiming right now needs no mark, and never waiting on
             // another transaction's row lock means this statement can never be part of a deadlock.
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set dispatched_at = now()
-                    where t.id in (select x.id from task x join unnest(?::bigint[], ?::int[]) as v(id, attempt)
-                                     on x.id = v.id and x.attempt = v.attempt
-                                   where x.status = 'QUEUED' order by x.id for update skip locked)""")) {
+                    update task t set dispatched_at = now(), dispatch_entry = v.entry
+                    from unnest(?::bigint[], ?::int[], ?::text[]) as v(id, attempt, entry)
+                    where t.id = v.id and t.attempt = v.attempt and t.id in (
+                        select x.id from task x join unnest(?::bigint[], ?::int[]) as w(id, attempt)
+                            on x.id = w.id and x.attempt = w.attempt
+                        where x.status = 'QUEUED' order by x.id for update skip locked)""")) {
                 ps.setArray(1, longs(c, tasks.stream().map(QueuedTask::id).toList()));
                 ps.setArray(2, ints(c, tasks.stream().map(QueuedTask::attempt).toList()));
+                ps.setArray(3, texts(c, entries));
+                ps.setArray(4, longs(c, tasks.stream().map(QueuedTask::id).toList()));
+                ps.setArray(5, ints(c, tasks.stream().map(QueuedTask::attempt).toList()));
                 return ps.executeUpdate();
             }
         });
@@ -229,21 +357,32 @@ public class TaskStore {
         });
     }
 
+    /** A QUEUED task with the stream entry its message was put on (null when not known). */
+    public record Dispatched(QueuedTask task, String entry) {
+    }
+
     /**
-     * QUEUED tasks sent long ago and still not claimed, re-stamped as sent now. Covers a message lost
-     * without the whole dataset going (a failover that dropped recent writes, a bug): the resend is a
-     * duplicate at worst, which the attempt fence rejects.
+     * QUEUED tasks sent longer than {@code olderThan} ago and still not claimed, oldest first, each re-stamped as
+     * looked at now (so a task that merely waits in a long backlog is looked at once per {@code olderThan}). The
+     * caller re-sends those whose entry is gone from Redis: a message lost without the whole dataset going (a
+     * failover that dropped recent writes, a bug).
      */
-    public List<QueuedTask> staleDispatches(Duration olderThan, int limit) {
+    public List<Dispatched> staleDispatches(Duration olderThan, int limit) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     update task t set dispatched_at = now()
                     where t.id in (select id from task where status = 'QUEUED' and dispatched_at < now() - make_interval(secs => ?)
                                    order by dispatched_at limit ? for update skip locked)
-                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.dispatch_entry""")) {
                 ps.setDouble(1, olderThan.toMillis() / 1000.0);
                 ps.setInt(2, limit);
-                return queued(ps);
+                List<Dispatched> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Dispatched(QueuedTask.read(rs), rs.getString(6)));
+                    }
+                }
+                return out;
             }
         });
     }
@@ -252,7 +391,7 @@ public class TaskStore {
     public int forgetDispatches() {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "update task set dispatched_at = null where status = 'QUEUED' and dispatched_at is not null")) {
+                    "update task set dispatched_at = null, dispatch_entry = null where status = 'QUEUED' and dispatched_at is not null")) {
                 return ps.executeUpdate();
             }
         });
@@ -263,7 +402,7 @@ public class TaskStore {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     update task t set status = 'QUEUED', attempt = t.attempt + 1, queued_at = now(), dispatched_at = null,
-                           next_run_at = null, worker_id = null
+                           dispatch_entry = null, next_run_at = null, worker_id = null
                     where t.id in (select id from task where status = 'RETRY_WAIT' and next_run_at <= now()
                                    order by next_run_at limit ? for update skip locked)
                     returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
@@ -273,36 +412,28 @@ public class TaskStore {
         });
     }
 
-    /** Tasks whose lease expired: their worker died or stopped heartbeating. */
+    /** Tasks whose lease expired: redelivered, and the cycles of those that failed as poison. */
     public record Expired(List<QueuedTask> requeued, Set<UUID> cyclesWithFailures) {
     }
 
-    /** Redelivers tasks whose lease expired at the next attempt, or fails those out of attempts. */
+    /**
+     * Redelivers tasks whose lease expired (their worker died, paused, was cut off, or lost Postgres) at the next
+     * attempt without spending one: a lost lease is a fault, not the handler's verdict. Counted as a lease loss;
+     * past the task's bound it FAILS as poison.
+     */
     public Expired expireLeases(int limit) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set
-                        status = case when t.attempt < t.max_attempts then 'QUEUED' else 'FAILED' end,
-                        attempt = case when t.attempt < t.max_attempts then t.attempt + 1 else t.attempt end,
-                        error = 'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped heartbeating during attempt ' || t.attempt,
-                        queued_at = now(), dispatched_at = null, lease_expires_at = null,
-                        finished_at = case when t.attempt < t.max_attempts then null else now() end
+                    update task t set %s
                     where t.id in (select id from task where status = 'RUNNING' and lease_expires_at < now()
+                                     -- after a gap in the reconciler's work, workers first get a chance to heartbeat
+                                     and now() >= coalesce((select leases_judged_after from reconciler_state where id = 1), now())
                                    order by lease_expires_at limit ? for update skip locked)
-                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id""")) {
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id""".formatted(REQUEUE_STARTED.formatted("true",
+                    "'lease expired: worker ' || coalesce(t.worker_id, '?') || ' stopped heartbeating during attempt ' || t.attempt")))) {
                 ps.setInt(1, limit);
-                List<QueuedTask> requeued = new ArrayList<>();
-                Set<UUID> failed = new LinkedHashSet<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        if ("QUEUED".equals(rs.getString(6))) {
-                            requeued.add(QueuedTask.read(rs));
-                        } else {
-                            failed.add(rs.getObject(7, UUID.class));
-                        }
-                    }
-                }
-                return new Expired(requeued, failed);
+                Stopped s = readStopped(ps);
+                return new Expired(s.requeued(), s.poisoned());
             }
         });
     }
