@@ -7,7 +7,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Not ready while draining (Kubernetes stops routing to it) or while Redis cannot be reached. */
+/**
+ * Not ready while draining (Kubernetes stops routing to it), while Redis cannot be reached, or while a handler
+ * hangs (runs past its timeout ignoring interruption: the worker fetches nothing until it returns; restart it).
+ */
 @Readiness
 @ApplicationScoped
 public class WorkerReadiness implements HealthCheck {
@@ -23,8 +26,13 @@ public class WorkerReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         boolean redis = queue.ping();
-        return HealthCheckResponse.named("worker").status(!runtime.draining() && redis)
+        java.util.List<String> hung = runtime.hungTasks();
+        var response = HealthCheckResponse.named("worker").status(!runtime.draining() && redis && hung.isEmpty())
                 .withData("draining", runtime.draining()).withData("redis", redis)
-                .withData("id", String.valueOf(runtime.id())).build();
+                .withData("id", String.valueOf(runtime.id()));
+        if (!hung.isEmpty()) {
+            response = response.withData("hung", String.join(", ", hung));
+        }
+        return response.build();
     }
 }

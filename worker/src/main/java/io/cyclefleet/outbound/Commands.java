@@ -31,6 +31,12 @@ public final class Commands {
     static final Duration KILL_GRACE = Duration.ofSeconds(2);
     static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^{}]*)}}");
+    /**
+     * coreutils' timeout(1), when installed: every command runs under it, a second past its own timeout, so that a
+     * command whose worker is killed (SIGKILL, OOM) or paused still stops on time with everything it started (it
+     * signals its whole process group). The worker's own timeout fires first and reports the timeout.
+     */
+    static final Path TIMEOUT = findTimeout();
 
     /**
      * What a run did. {@code exitCode} is null when it was killed at its timeout; {@code killed} counts the
@@ -98,7 +104,7 @@ public final class Commands {
      */
     public static Ran run(List<String> argv, Path directory, Map<String, String> environment, Duration timeout)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(bounded(argv, timeout)).redirectErrorStream(true);
         if (directory != null) {
             pb.directory(directory.toFile());
         }
@@ -135,6 +141,29 @@ public final class Commands {
             }
         }
         return new Ran(List.copyOf(argv), exited ? process.exitValue() : null, !exited, killed, wall, output);
+    }
+
+    /** {@code argv} under timeout(1), killed (SIGKILL) {@link #KILL_GRACE} after a SIGTERM a second past {@code timeout}. */
+    static List<String> bounded(List<String> argv, Duration timeout) {
+        if (TIMEOUT == null) {
+            return argv;
+        }
+        List<String> wrapped = new ArrayList<>(argv.size() + 4);
+        wrapped.add(TIMEOUT.toString());
+        wrapped.add("--kill-after=" + KILL_GRACE.toSeconds() + "s");
+        wrapped.add((timeout.toMillis() + 1000) / 1000.0 + "s");
+        wrapped.addAll(argv);
+        return wrapped;
+    }
+
+    private static Path findTimeout() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(dir, "timeout");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /**

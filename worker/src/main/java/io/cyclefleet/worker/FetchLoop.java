@@ -5,6 +5,7 @@ import io.cyclefleet.db.StoreException;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskAttempt;
 import io.cyclefleet.task.TaskStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -31,10 +33,13 @@ final class FetchLoop implements Runnable {
     private final ExecutorService executor;
     private final Consumer<TaskRun> runner;
     private final WorkerMetrics metrics;
+    private final BooleanSupplier paused;
     private volatile boolean stopping;
+    private long claimSentNanos;
 
     FetchLoop(String queueName, String workerId, RedisTaskQueue queue, TaskStore store, InFlight inFlight, int maxFetch,
-              Duration lease, Duration block, ExecutorService executor, Consumer<TaskRun> runner, WorkerMetrics metrics) {
+              Duration lease, Duration block, ExecutorService executor, Consumer<TaskRun> runner, WorkerMetrics metrics,
+              BooleanSupplier paused) {
         this.queueName = queueName;
         this.workerId = workerId;
         this.queue = queue;
@@ -46,6 +51,7 @@ final class FetchLoop implements Runnable {
         this.executor = executor;
         this.runner = runner;
         this.metrics = metrics;
+        this.paused = paused;
     }
 
     void stop() {
@@ -57,6 +63,11 @@ final class FetchLoop implements Runnable {
         Backoff backoff = new Backoff();
         while (!stopping) {
             try {
+                if (paused.getAsBoolean()) {
+                    // a hung handler holds a thread: take no work that could wait behind it
+                    inFlight.awaitChange(block.toMillis());
+                    continue;
+                }
                 int permits = inFlight.acquireUpTo(maxFetch, block.toMillis());
                 if (permits == 0) {
                     continue;
@@ -94,6 +105,7 @@ final class FetchLoop implements Runnable {
         Backoff backoff = new Backoff();
         while (true) {
             try {
+                claimSentNanos = System.nanoTime(); // the leases run from about here
                 return store.claim(workerId, valid, lease);
             } catch (StoreException e) {
                 LOG.warnf("claiming %d task(s) failed (%s); retrying in %d ms", valid.size(), e.getMessage(), backoff.nextMillis());
@@ -114,6 +126,12 @@ final class FetchLoop implements Runnable {
         for (Delivery d : got) {
             if (d.taskId() <= 0 || d.attempt() <= 0) {
                 rejected.add(d); // malformed
+                continue;
+            }
+            if (inFlight.holds(new TaskAttempt(d.taskId(), d.attempt()))) {
+                // a second message of an attempt this worker already runs (a re-send): claiming it again would
+                // succeed (a claim recognises the worker's own row) and run the attempt twice
+                rejected.add(d);
                 continue;
             }
             // Two copies of one task in a fetch: keep the higher attempt (attempts only grow; the lower
@@ -142,7 +160,7 @@ final class FetchLoop implements Runnable {
             ClaimedTask t = claimedById.get(d.taskId());
             if (t != null) {
                 metrics.claimed(t);
-                runs.add(new TaskRun(t, byTask.remove(t.id())));
+                runs.add(new TaskRun(t, byTask.remove(t.id()), claimSentNanos));
             }
         }
         rejected.addAll(byTask.values());

@@ -70,10 +70,24 @@ final class InFlight {
         }
     }
 
-    /** Waits until no run is held or the deadline passes; returns true when empty. */
-    synchronized boolean awaitEmpty(java.time.Instant deadline) throws InterruptedException {
-        while (!runs.isEmpty()) {
-            long left = java.time.Duration.between(java.time.Instant.now(), deadline).toMillis();
+    boolean holds(io.cyclefleet.task.TaskAttempt attempt) {
+        return runs.containsKey(attempt);
+    }
+
+    /** Waits up to {@code millis} for a run to be done (or for {@link #changed}). */
+    synchronized void awaitChange(long millis) throws InterruptedException {
+        wait(millis);
+    }
+
+    /** Wakes whoever waits in {@link #awaitChange} or {@link #awaitEmpty}. */
+    synchronized void changed() {
+        notifyAll();
+    }
+
+    /** Waits until no run matching {@code which} is held or {@code deadlineNanos} (monotonic) passes; true when none is. */
+    synchronized boolean awaitNone(java.util.function.Predicate<TaskRun> which, long deadlineNanos) throws InterruptedException {
+        while (runs.values().stream().anyMatch(which)) {
+            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 return false;
             }

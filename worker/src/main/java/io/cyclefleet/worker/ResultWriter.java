@@ -4,6 +4,7 @@ import io.cyclefleet.db.Backoff;
 import io.cyclefleet.db.StoreException;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
+import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskOutcome;
 import io.cyclefleet.task.TaskStore;
 import java.util.ArrayList;
@@ -29,15 +30,18 @@ final class ResultWriter implements Runnable {
     private final String workerId;
     private final TaskStore store;
     private final RedisTaskQueue queue;
+    private final TaskDispatcher dispatcher;
     private final InFlight inFlight;
     private final int maxBatch;
     private final WorkerMetrics metrics;
     private volatile boolean stopping;
 
-    ResultWriter(String workerId, TaskStore store, RedisTaskQueue queue, InFlight inFlight, int maxBatch, WorkerMetrics metrics) {
+    ResultWriter(String workerId, TaskStore store, RedisTaskQueue queue, TaskDispatcher dispatcher, InFlight inFlight, int maxBatch,
+                 WorkerMetrics metrics) {
         this.workerId = workerId;
         this.store = store;
         this.queue = queue;
+        this.dispatcher = dispatcher;
         this.inFlight = inFlight;
         this.maxBatch = maxBatch;
         this.metrics = metrics;
@@ -102,12 +106,14 @@ final class ResultWriter implements Runnable {
     private TaskStore.Completion oneByOne(List<TaskOutcome> outcomes) throws InterruptedException {
         java.util.Set<Long> accepted = new java.util.HashSet<>();
         java.util.Set<java.util.UUID> cycles = new java.util.LinkedHashSet<>();
+        List<io.cyclefleet.task.QueuedTask> requeued = new ArrayList<>();
         for (TaskOutcome o : outcomes) {
             TaskStore.Completion c = commit(List.of(o));
             accepted.addAll(c.accepted());
             cycles.addAll(c.cycles());
+            requeued.addAll(c.requeued());
         }
-        return new TaskStore.Completion(accepted, cycles);
+        return new TaskStore.Completion(accepted, cycles, requeued);
     }
 
     private TaskStore.Completion refused(TaskOutcome o, StoreException e) {
@@ -118,13 +124,15 @@ final class ResultWriter implements Runnable {
             return store.complete(workerId, List.of(failed));
         } catch (StoreException again) {
             LOG.errorf("could not record the failure of task %d either (%s); its lease will expire", o.taskId(), again.getMessage());
-            return new TaskStore.Completion(java.util.Set.of(), java.util.Set.of());
+            return TaskStore.Completion.NONE;
         }
     }
 
     private void write(List<Finished> batch) throws InterruptedException {
         List<TaskOutcome> outcomes = batch.stream().map(Finished::outcome).toList();
         TaskStore.Completion completion = commit(outcomes);
+        // handed back by a fault: on Redis at once (if that fails, the reconciler sends them after dispatch-grace)
+        dispatcher.dispatch(completion.requeued());
         List<Delivery> deliveries = new ArrayList<>(batch.size());
         for (Finished f : batch) {
             deliveries.add(f.run().delivery);

@@ -27,12 +27,30 @@ public interface WorkerConfig {
     @WithDefault("30s")
     Duration lease();
 
+    /**
+     * How often leases are renewed. A run whose lease has not been renewed for lease - 2 x heartbeat is fenced
+     * (stopped) by the worker itself, before the reconciler can give the task to another worker.
+     */
     @WithDefault("5s")
     Duration heartbeat();
 
-    /** How long in-flight tasks may run on after SIGTERM before they are handed back. */
+    /** How long in-flight tasks may run on after SIGTERM before they are interrupted and handed back. */
     @WithDefault("25s")
     Duration drainTimeout();
+
+    /**
+     * After the drain timeout, how long interrupted tasks get to stop before the worker exits; a task still
+     * running then is not handed back (its next attempt must not start beside it): its lease expires instead.
+     */
+    @WithDefault("5s")
+    Duration stopGrace();
+
+    /**
+     * A handler still running this long after its timeout ignores interruption: it is handed back (redelivered
+     * elsewhere), the worker reports not ready, hands back what it prefetched and fetches nothing until it returns.
+     */
+    @WithDefault("10s")
+    Duration hangGrace();
 
     /** Longest blocking read on an empty queue; also bounds how long a drain waits for the fetch loop. */
     @WithDefault("1s")

@@ -27,6 +27,7 @@ public class WorkerMetrics {
             "cyclefleet_tasks_started", "attempts whose handler started",
             "cyclefleet_tasks_completed", "attempts that ended their task, as written to Postgres",
             "cyclefleet_task_retries", "attempts that failed and were scheduled for a retry",
+            "cyclefleet_tasks_handed_back", "attempts a fault stopped (lease lost, fenced, drained), handed back without spending an attempt",
             "cyclefleet_results_rejected", "results fenced out: this worker had lost the lease",
             "cyclefleet_deliveries_rejected", "deliveries dropped at claim: duplicate, stale attempt or malformed",
             "cyclefleet_worker_fetch_failures", "fetches from Redis that failed",
@@ -43,8 +44,12 @@ public class WorkerMetrics {
      * The runtime's live state, read at scrape time; and every counter this worker can move, at zero, so that
      * rate() and increase() see a series from the start instead of an absent one until the first event.
      */
-    void bind(Supplier<Number> inFlight, int concurrency, Supplier<Boolean> draining, Set<String> kinds, List<String> queues) {
+    void bind(Supplier<Number> inFlight, int concurrency, Supplier<Boolean> draining, Supplier<Number> hung, Set<String> kinds,
+              List<String> queues) {
         Gauge.builder("cyclefleet_worker_in_flight", inFlight).description("tasks claimed and not yet written").register(registry);
+        Gauge.builder("cyclefleet_worker_hung_tasks", hung)
+                .description("handlers running past their timeout plus hang-grace that ignore interruption (the worker is not ready)")
+                .register(registry);
         Gauge.builder("cyclefleet_worker_concurrency", () -> concurrency).description("tasks run at once at most").register(registry);
         Gauge.builder("cyclefleet_worker_draining", () -> draining.get() ? 1 : 0).description("1 while draining after SIGTERM").register(registry);
         for (String queue : queues) {
@@ -55,6 +60,7 @@ public class WorkerMetrics {
                 counter("cyclefleet_tasks_completed", "kind", kind, "queue", queue, "outcome", "succeeded");
                 counter("cyclefleet_tasks_completed", "kind", kind, "queue", queue, "outcome", "failed");
                 counter("cyclefleet_task_retries", "kind", kind, "queue", queue);
+                counter("cyclefleet_tasks_handed_back", "kind", kind, "queue", queue);
                 counter("cyclefleet_results_rejected", "kind", kind, "queue", queue);
             }
         }
@@ -72,6 +78,10 @@ public class WorkerMetrics {
     void finished(ClaimedTask t, TaskStatus status, boolean accepted, Duration ran) {
         if (!accepted) {
             counter("cyclefleet_results_rejected", "kind", t.kind(), "queue", t.queue()).increment();
+            return;
+        }
+        if (status == TaskStatus.QUEUED) {
+            counter("cyclefleet_tasks_handed_back", "kind", t.kind(), "queue", t.queue()).increment();
             return;
         }
         String outcome = switch (status) {

@@ -3,8 +3,8 @@ package io.cyclefleet.worker;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
-import io.cyclefleet.task.TaskAttempt;
 import io.cyclefleet.task.QueuedTask;
+import io.cyclefleet.task.TaskAttempt;
 import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskOutcome;
 import io.cyclefleet.task.TaskStore;
@@ -13,10 +13,10 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,9 +26,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
- * Wires one worker process: fetch loops (one per queue), a fixed pool of task threads, the result
- * writer and the heartbeat; and drains gracefully on shutdown (SIGTERM): stop fetching, hand back what
- * has not started at once, let running tasks finish within the drain timeout, hand back the rest.
+ * Wires one worker process and keeps it safe:
+ * <ul>
+ * <li>fetch loops (one per queue), a fixed pool of task threads, the result writer;</li>
+ * <li>the heartbeat, which renews the leases of exactly the attempts this worker runs and interrupts those it
+ *     no longer holds;</li>
+ * <li>the watchdog, on the monotonic clock: a run whose lease has not been renewed for lease - 2 x heartbeat
+ *     (Postgres unreachable, the worker paused or cut off) is fenced — stopped, with the processes it started —
+ *     before the reconciler can give the task to another worker, and claimed tasks that have not started are
+ *     handed back instead of started; a handler that ignores interruption past its timeout plus hang-grace is
+ *     handed back and makes the worker not ready until it returns;</li>
+ * <li>the drain on SIGTERM: stop fetching, hand back what has not started at once, let running tasks finish
+ *     within the drain timeout, then interrupt them and let their hand-backs be written — interrupted first,
+ *     handed back after, so that attempt k+1 never starts while attempt k still runs.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class WorkerRuntime {
@@ -52,8 +63,9 @@ public class WorkerRuntime {
     private ScheduledExecutorService heartbeat;
     private final List<FetchLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    /** Runs abandoned as hung whose threads have not returned: the worker is not ready while there are any. */
+    private final Set<TaskRun> hung = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
-    private volatile Instant lastRenewed = Instant.now();
 
     public WorkerRuntime(WorkerConfig config, RedisTaskQueue queue, TaskStore store, TaskDispatcher dispatcher,
                          TaskExecutor taskExecutor, WorkerRegistry registry, WorkerMetrics metrics) {
@@ -67,11 +79,15 @@ public class WorkerRuntime {
     }
 
     void onStart(@Observes StartupEvent event) {
+        if (config.lease().compareTo(config.heartbeat().multipliedBy(3)) < 0) {
+            throw new IllegalStateException("cyclefleet.worker.lease (" + config.lease() + ") must be at least 3 x cyclefleet.worker.heartbeat ("
+                    + config.heartbeat() + "): a run is fenced when its lease has not been renewed for lease - 2 x heartbeat");
+        }
         identity = WorkerIdentity.of(config);
         inFlight = new InFlight(config.concurrency() + config.prefetch());
         pool = Executors.newFixedThreadPool(config.concurrency(), named("task"));
         timers = Executors.newSingleThreadScheduledExecutor(named("task-timeout"));
-        writer = new ResultWriter(identity.id(), store, queue, inFlight, config.resultBatch(), metrics);
+        writer = new ResultWriter(identity.id(), store, queue, dispatcher, inFlight, config.resultBatch(), metrics);
         writerThread = start(writer, "result-writer");
         for (String q : config.queues()) {
             try {
@@ -80,13 +96,16 @@ public class WorkerRuntime {
                 LOG.warnf("could not prepare queue %s yet (%s); the fetch loop retries", q, e.toString());
             }
             FetchLoop loop = new FetchLoop(q, identity.id(), queue, store, inFlight, config.concurrency() + config.prefetch(),
-                    config.lease(), config.fetchBlock(), pool, this::runTask, metrics);
+                    config.lease(), config.fetchBlock(), pool, this::runTask, metrics, () -> !hung.isEmpty());
             loops.add(loop);
             start(loop, "fetch-" + q);
         }
-        metrics.bind(inFlight::size, config.concurrency(), () -> draining, taskExecutor.kinds(), config.queues());
-        heartbeat = Executors.newSingleThreadScheduledExecutor(named("heartbeat"));
+        metrics.bind(inFlight::size, config.concurrency(), () -> draining, hung::size, taskExecutor.kinds(), config.queues());
+        heartbeat = Executors.newScheduledThreadPool(2, named("heartbeat"));
         heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+        // its own thread: a heartbeat stuck on a dead connection must not keep the watchdog from fencing
+        long watch = Math.max(50, Math.min(250, config.heartbeat().toMillis() / 4));
+        heartbeat.scheduleWithFixedDelay(this::watch, watch, watch, TimeUnit.MILLISECONDS);
         LOG.infof("worker %s started: queues=%s concurrency=%d prefetch=%d lease=%s", identity.id(), config.queues(),
                 config.concurrency(), config.prefetch(), config.lease());
     }
@@ -96,31 +115,33 @@ public class WorkerRuntime {
             return; // handed back before it started
         }
         metrics.started(run.task);
-        TaskOutcome outcome = taskExecutor.execute(run, timers);
+        TaskOutcome outcome = taskExecutor.execute(run, identity.id(), timers);
+        if (outcome == null) {
+            // abandoned as hung while it ran, and handed back then: nothing to write, its permit is free again
+            hung.remove(run);
+            inFlight.done(run);
+            LOG.infof("hung task %d attempt %d returned at last; the worker is ready again", run.task.id(), run.task.attempt());
+            return;
+        }
         writer.submit(run, outcome);
     }
 
     private void beat() {
-        Instant now = Instant.now();
+        long sent = System.nanoTime();
         // Snapshot first: a run claimed after this point is not judged by this beat (its claim may
         // commit after the renewal statement has read the table).
-        List<TaskRun> renew = inFlight.runs().stream().filter(r -> r.wantsLease(now, config.heartbeat().multipliedBy(2))).toList();
+        List<TaskRun> renew = inFlight.runs().stream().filter(r -> r.wantsLease(sent, config.hangGrace())).toList();
         try {
             Set<TaskAttempt> held = store.extendLeases(identity.id(), renew.stream().map(r -> r.key).toList(), config.lease());
-            lastRenewed = now;
             for (TaskRun run : renew) {
-                if (run.isRunning() && !held.contains(run.key)) {
-                    LOG.warnf("lost the lease of task %d attempt %d (cancelled or redelivered); interrupting it", run.task.id(), run.task.attempt());
-                    run.interrupt("lease lost: the task was cancelled or given to another worker");
+                if (held.contains(run.key)) {
+                    run.renewed(sent);
+                } else if (run.interrupt(TaskRun.Stop.LEASE_LOST, "lease lost: the task was cancelled or given to another worker")) {
+                    LOG.warnf("lost the lease of task %d attempt %d (cancelled or redelivered); interrupted it", run.task.id(), run.task.attempt());
                 }
             }
         } catch (RuntimeException e) {
             LOG.warnf("heartbeat could not renew leases: %s", e.toString());
-            if (Duration.between(lastRenewed, now).compareTo(config.lease().minus(config.heartbeat())) > 0) {
-                // Our leases may have expired and been given to other workers: stop rather than run twice.
-                inFlight.runs().forEach(r -> r.interrupt("lease not renewed for " + Duration.between(lastRenewed, now).toSeconds()
-                        + " s (Postgres unreachable); stopped so that the task is not run twice"));
-            }
         }
         try {
             registry.beat(identity, draining ? WorkerRegistry.Status.DRAINING : WorkerRegistry.Status.LIVE, inFlight.size());
@@ -129,8 +150,70 @@ public class WorkerRuntime {
         }
     }
 
+    /** The watchdog: fences runs whose lease may be gone, and gives up on handlers that ignore interruption. */
+    private void watch() {
+        try {
+            long now = System.nanoTime();
+            Duration fenceAfter = config.lease().minus(config.heartbeat().multipliedBy(2));
+            List<TaskRun> unstarted = new ArrayList<>();
+            for (TaskRun run : inFlight.runs()) {
+                Duration silent = run.sinceRenewal(now);
+                if (silent.compareTo(fenceAfter) > 0 && !run.abandoned()) {
+                    if (run.takeForHandBack()) {
+                        unstarted.add(run);
+                    } else if (run.interrupt(TaskRun.Stop.FENCED, "lease not renewed for " + silent.toMillis() + " ms (Postgres unreachable, "
+                            + "or this worker paused or cut off): stopped with its processes before the lease could pass to another worker")) {
+                        LOG.warnf("fenced task %d attempt %d: its lease was last renewed %d ms ago (lease %s)", run.task.id(),
+                                run.task.attempt(), silent.toMillis(), config.lease());
+                    }
+                }
+                Duration overrun = run.overrun(now);
+                if (overrun != null && overrun.compareTo(config.hangGrace()) > 0) {
+                    abandonHung(run, overrun);
+                }
+            }
+            if (!unstarted.isEmpty()) {
+                handBack(unstarted, "handed back unstarted: its lease on worker " + identity.id() + " could not be renewed");
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "watchdog pass failed");
+        }
+    }
+
+    /**
+     * A handler running past its timeout plus hang-grace that ignores interruption: hand its task back now
+     * (counted as a lease loss, so a task that hangs every worker ends as poison), hand back what waits behind it,
+     * fetch nothing and report not ready until its thread returns. Its intents stay open: a successor acting on
+     * the same target waits until their act_until.
+     */
+    private void abandonHung(TaskRun run, Duration overrun) {
+        if (!run.abandon()) {
+            return;
+        }
+        hung.add(run);
+        String reason = "handler hung: still running " + overrun.toSeconds() + " s after its timeout of " + run.task.timeout()
+                + " and ignoring interruption on worker " + identity.id();
+        LOG.errorf("task %d attempt %d (%s, step %s of cycle %s) %s; handing it back, the worker is not ready until it returns",
+                run.task.id(), run.task.attempt(), run.task.kind(), run.task.key(), run.task.cycleId(), reason);
+        try {
+            TaskStore.Completion c = store.abandon(identity.id(), run.key, reason);
+            dispatcher.dispatch(c.requeued());
+            queue.acknowledge(List.of(run.delivery), c.cycles());
+        } catch (RuntimeException e) {
+            LOG.warnf("could not hand back hung task %d (%s); its lease expires instead", run.task.id(), e.toString());
+        }
+        List<TaskRun> waiting = inFlight.runs().stream().filter(TaskRun::takeForHandBack).toList();
+        handBack(waiting, "handed back unstarted: a handler hangs on worker " + identity.id());
+        inFlight.changed();
+    }
+
     public boolean draining() {
         return draining;
+    }
+
+    /** "task 12 attempt 2 (kind sleep)" for each hung handler; empty when none hangs. */
+    public List<String> hungTasks() {
+        return hung.stream().map(r -> "task " + r.task.id() + " attempt " + r.task.attempt() + " (" + r.task.kind() + ")").sorted().toList();
     }
 
     public String id() {
@@ -145,7 +228,7 @@ public class WorkerRuntime {
         if (draining || identity == null) {
             return;
         }
-        Instant deadline = Instant.now().plus(config.drainTimeout());
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         draining = true;
         LOG.infof("worker %s draining: %d task(s) in flight, up to %s", identity.id(), inFlight.size(), config.drainTimeout());
         beat();
@@ -156,13 +239,18 @@ public class WorkerRuntime {
             }
         }
         List<TaskRun> waiting = inFlight.runs().stream().filter(TaskRun::takeForHandBack).toList();
-        handBack(waiting, false, "handed back unstarted: worker " + identity.id() + " is draining");
+        handBack(waiting, "handed back unstarted: worker " + identity.id() + " is draining");
 
-        awaitEmpty(deadline);
+        await(TaskRun::isRunning, deadline);
         List<TaskRun> running = inFlight.runs().stream().filter(TaskRun::isRunning).toList();
-        if (!running.isEmpty()) {
-            handBack(running, true, "interrupted: worker " + identity.id() + " drained after " + config.drainTimeout());
-            running.forEach(r -> r.interrupt("worker drained"));
+        // Interrupted first; each one's hand-back (next attempt, not counted against it) is written by the result
+        // writer once its handler has returned and its processes are stopped — never before.
+        running.forEach(r -> r.interrupt(TaskRun.Stop.DRAINED, "interrupted: worker " + identity.id() + " drained after " + config.drainTimeout()));
+        await(r -> !r.abandoned(), System.nanoTime() + config.stopGrace().toNanos());
+        List<TaskRun> stuck = inFlight.runs().stream().filter(TaskRun::isRunning).toList();
+        for (TaskRun r : stuck) {
+            LOG.errorf("task %d attempt %d (%s) did not stop within %s of its interrupt; not handed back: its lease expires and it "
+                    + "is redelivered once this worker is gone", r.task.id(), r.task.attempt(), r.task.kind(), config.stopGrace());
         }
         writer.stop();
         join(writerThread, Duration.ofSeconds(5));
@@ -176,30 +264,35 @@ public class WorkerRuntime {
         } catch (RuntimeException e) {
             LOG.warnf("could not record that worker %s stopped: %s", identity.id(), e.toString());
         }
-        LOG.infof("worker %s drained: %d handed back unstarted, %d handed back while running",
-                identity.id(), waiting.size(), running.size());
+        LOG.infof("worker %s drained: %d handed back unstarted, %d interrupted, %d did not stop", identity.id(), waiting.size(),
+                running.size(), stuck.size());
     }
 
-    private void handBack(List<TaskRun> runs, boolean started, String reason) {
+    /** Hands back claimed runs that never started (same attempt); if Postgres refuses, their leases expire instead. */
+    private void handBack(List<TaskRun> runs, String reason) {
         if (runs.isEmpty()) {
             return;
         }
         try {
             List<ClaimedTask> tasks = runs.stream().map(r -> r.task).toList();
-            List<QueuedTask> queued = store.handBack(identity.id(), tasks, started, reason);
+            List<QueuedTask> queued = store.handBackUnstarted(identity.id(), tasks, reason);
             dispatcher.dispatch(queued);
-            List<Delivery> deliveries = runs.stream().map(r -> r.delivery).toList();
-            queue.drop(deliveries);
         } catch (RuntimeException e) {
             // The leases then expire and the reaper redelivers: slower, but nothing is lost.
             LOG.warnf("could not hand back %d task(s): %s", runs.size(), e.toString());
         }
+        try {
+            List<Delivery> deliveries = runs.stream().map(r -> r.delivery).toList();
+            queue.drop(deliveries);
+        } catch (RuntimeException e) {
+            LOG.debugf("could not drop %d handed-back deliveries (the orphan sweep will): %s", runs.size(), e);
+        }
         runs.forEach(inFlight::done);
     }
 
-    private void awaitEmpty(Instant deadline) {
+    private void await(java.util.function.Predicate<TaskRun> which, long deadlineNanos) {
         try {
-            inFlight.awaitEmpty(deadline);
+            inFlight.awaitNone(which, deadlineNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
