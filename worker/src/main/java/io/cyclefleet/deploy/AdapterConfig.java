@@ -29,7 +29,8 @@ public interface AdapterConfig {
         @WithDefault("PT5M")
         Duration timeout();
 
-        // command: argv templates, split on spaces, with {{version}} / {{previousVersion}} substituted per argument
+        // command: argv templates, split on spaces, with {{version}}, {{previousVersion}}, {{cycleId}} and
+        // {{fencingToken}} substituted per argument
         Optional<String> deployCommand();
 
         Optional<String> rollbackCommand();
@@ -41,8 +42,11 @@ public interface AdapterConfig {
 
         Map<String, String> environment();
 
-        // webhook: POST {action, version, previousVersion, cycleId, step} to url
+        // webhook: POST {action, version, previousVersion, cycleId, step, fencingToken} to url
         Optional<String> url();
+
+        /** webhook: GET answers the running version (text, or JSON with a "version" field); read before acting. */
+        Optional<String> currentVersionUrl();
 
         // kubernetes: which Deployment and container; the image is image-template with {{version}}
         Optional<String> namespace();

@@ -3,7 +3,6 @@ package io.cyclefleet.deploy;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Commands;
-import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,18 +10,19 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code type=command}: deploys and rolls back by running the adapter's allowlisted command templates
- * (helm, kubectl, argocd, a script), with {@code {{version}}} and {@code {{previousVersion}}} filled in.
- * The running version is read first with {@code current-version-command}, so the rollback knows where to go.
- * The commands run through {@link Commands}: no shell, and only PATH, HOME and the like of the worker's
- * environment plus the adapter's {@code environment.*}. Not retried: a deploy command is not known to be idempotent.
+ * (helm, kubectl, argocd, a script) with {@code {{version}}} (the version to run), {@code {{previousVersion}}} (the
+ * version it replaces), {@code {{cycleId}}} and {@code {{fencingToken}}} filled in. The running version is read with
+ * {@code current-version-command}, before acting (so the rollback knows where to go) and after (a deploy that exits
+ * 0 but leaves another version running fails). The commands run through {@link Commands}: no shell, only PATH, HOME
+ * and the like of the worker's environment plus the adapter's {@code environment.*}, and a timeout that holds even
+ * if the worker is killed. Not retried in place: a deploy command is only as convergent as its author made it.
  */
 @ApplicationScoped
 public class CommandAdapter implements DeploymentAdapter {
-
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @Override
     public String type() {
@@ -30,43 +30,52 @@ public class CommandAdapter implements DeploymentAdapter {
     }
 
     @Override
-    public Deployed deploy(NamedAdapter a, String version, TaskContext context) throws TaskFailure, InterruptedException {
-        String previous = currentVersion(a);
-        Commands.Ran ran;
-        try {
-            ran = run(a, "deploy", required(a, a.settings().deployCommand(), "deploy-command"), values(version, previous, context));
-        } catch (TaskFailure e) {
-            // a deploy that failed halfway may have changed the target: record where to roll back to anyway
-            Deployed attempted = new Deployed(a.name(), version, previous, Map.of("failed", true));
-            throw new TaskFailure(e.getMessage(), e.retryable(), TaskResult.of(JSON.valueToTree(attempted)));
+    public Observed observe(NamedAdapter a, TaskContext context) throws TaskFailure, InterruptedException {
+        Optional<String> command = a.settings().currentVersionCommand();
+        if (command.isEmpty()) {
+            return Observed.unknown();
         }
-        return new Deployed(a.name(), version, previous, details(ran));
+        Commands.Ran ran = run(a, "current-version", command.get(), Map.of(), a.settings().timeout());
+        String v = ran.lastLine();
+        return Observed.version(v.isEmpty() || v.equals("none") ? null : v);
     }
 
     @Override
-    public Deployed rollback(NamedAdapter a, Deployed recorded, TaskContext context) throws TaskFailure, InterruptedException {
-        if (recorded.previousVersion() == null) {
-            throw new TaskFailure("adapter '" + a.name() + "': the deployment recorded no previous version to roll back to", false);
+    public Deployed converge(NamedAdapter a, Intent intent, TaskContext context) throws TaskFailure, InterruptedException {
+        boolean deploy = intent.action() == Intent.Action.DEPLOY;
+        String template = deploy ? required(a, a.settings().deployCommand(), "deploy-command")
+                : required(a, a.settings().rollbackCommand(), "rollback-command");
+        Duration left = intent.remaining();
+        if (left.isNegative() || left.isZero()) {
+            throw new TaskFailure("adapter '" + a.name() + "': no time left to act within its timeout of " + a.settings().timeout(), true);
         }
-        String from = currentVersion(a);
-        Commands.Ran ran = run(a, "rollback", required(a, a.settings().rollbackCommand(), "rollback-command"),
-                values(recorded.previousVersion(), from, context));
-        return new Deployed(a.name(), recorded.previousVersion(), from, details(ran));
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("version", intent.toVersion());
+        String replaced = intent.observed().known() ? intent.observed().version() : intent.previousVersion();
+        if (replaced != null) {
+            values.put("previousVersion", replaced);
+        }
+        values.put("cycleId", context.cycleId().toString());
+        values.put("fencingToken", Long.toString(intent.fencingToken()));
+        Commands.Ran ran = run(a, intent.action().wireName(), template, values, left);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("exitCode", ran.exitCode());
+        details.put("seconds", Math.round(ran.wallClock().toMillis() / 10.0) / 100.0);
+        details.put("fencingToken", intent.fencingToken());
+        details.put("outputTail", Commands.abbreviate(ran.text()));
+        if (a.settings().currentVersionCommand().isPresent()) {
+            Observed after = observe(a, context);
+            if (!after.runs(intent.toVersion())) {
+                throw new TaskFailure("adapter '" + a.name() + "': " + intent.action().wireName() + " command exited 0 but the target runs "
+                        + after.version() + ", not " + intent.toVersion() + ": " + Commands.abbreviate(ran.text()), false);
+            }
+        }
+        return new Deployed(a.name(), intent.toVersion(), replaced, details);
     }
 
-    private String currentVersion(NamedAdapter a) throws TaskFailure, InterruptedException {
-        if (a.settings().currentVersionCommand().isEmpty()) {
-            return null;
-        }
-        Commands.Ran ran = run(a, "current-version", a.settings().currentVersionCommand().get(), Map.of());
-        String v = ran.lastLine();
-        return v.isEmpty() || v.equals("none") ? null : v;
-    }
-
-    private static Commands.Ran run(NamedAdapter a, String what, String template, Map<String, String> values)
+    private static Commands.Ran run(NamedAdapter a, String what, String template, Map<String, String> values, Duration timeout)
             throws TaskFailure, InterruptedException {
         List<String> argv = Commands.argv(template, values);
-        Duration timeout = a.settings().timeout();
         Commands.Ran ran;
         try {
             ran = Commands.run(argv, a.settings().workingDirectory().map(Path::of).orElse(null), a.settings().environment(), timeout);
@@ -84,23 +93,8 @@ public class CommandAdapter implements DeploymentAdapter {
         return ran;
     }
 
-    private static Map<String, String> values(String version, String previous, TaskContext context) {
-        Map<String, String> v = new LinkedHashMap<>();
-        v.put("version", version);
-        if (previous != null) {
-            v.put("previousVersion", previous);
-        }
-        v.put("cycleId", context.cycleId().toString());
-        return v;
-    }
-
-    private static String required(NamedAdapter a, java.util.Optional<String> template, String key) throws TaskFailure {
+    private static String required(NamedAdapter a, Optional<String> template, String key) throws TaskFailure {
         return template.orElseThrow(() -> new TaskFailure("adapter '" + a.name() + "' has no " + key
                 + " configured (cyclefleet.adapters." + a.name() + "." + key + ")", false));
-    }
-
-    private static Map<String, Object> details(Commands.Ran ran) {
-        return Map.of("exitCode", ran.exitCode(), "seconds", Math.round(ran.wallClock().toMillis() / 10.0) / 100.0,
-                "outputTail", Commands.abbreviate(ran.text()));
     }
 }

@@ -1,17 +1,23 @@
 package io.cyclefleet.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.outbound.Commands;
 import io.cyclefleet.outbound.HttpCalls;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * {@code type=webhook}: asks a deployment system to move the target by POSTing
- * {@code {action, version, previousVersion, cycleId, step}} to the adapter's URL; a 2xx means done. The
- * receiver reports the version it replaced as {@code previousVersion} in a JSON answer, if it knows it.
+ * {@code {action, version, previousVersion, cycleId, step, fencingToken}} to the adapter's URL; a 2xx means done.
+ * The running version is read before acting from {@code current-version-url} when configured (a GET answering the
+ * version as text or as JSON {@code {"version": ...}}); otherwise the receiver may report the version it replaced
+ * as {@code previousVersion} in a JSON answer. A receiver should be convergent (a repeated POST for the same version
+ * changes nothing) and may refuse a {@code fencingToken} lower than the highest it has applied.
  */
 @ApplicationScoped
 public class WebhookAdapter implements DeploymentAdapter {
@@ -30,44 +36,62 @@ public class WebhookAdapter implements DeploymentAdapter {
     }
 
     @Override
-    public Deployed deploy(NamedAdapter a, String version, TaskContext context) throws TaskFailure, InterruptedException {
-        return call(a, "deploy", version, null, context);
+    public Observed observe(NamedAdapter a, TaskContext context) throws TaskFailure, InterruptedException {
+        if (a.settings().currentVersionUrl().isEmpty()) {
+            return Observed.unknown();
+        }
+        String url = a.settings().currentVersionUrl().get();
+        HttpCalls.Reply r = http.get(url, a.settings().timeout());
+        if (r.status() / 100 != 2) {
+            throw new TaskFailure("adapter '" + a.name() + "' (" + HttpCalls.origin(url) + "): reading the current version answered HTTP "
+                    + r.status() + ": " + Commands.abbreviate(r.body()), r.status() >= 500);
+        }
+        String body = r.body().strip();
+        String version = body;
+        try {
+            JsonNode node = json.readTree(body);
+            if (node != null && node.isObject()) {
+                version = node.path("version").isTextual() ? node.get("version").asText() : null;
+            }
+        } catch (Exception notJson) {
+            // plain text: the body is the version
+        }
+        return Observed.version(version == null || version.isEmpty() || version.equals("none") ? null : version);
     }
 
     @Override
-    public Deployed rollback(NamedAdapter a, Deployed recorded, TaskContext context) throws TaskFailure, InterruptedException {
-        if (recorded.previousVersion() == null) {
-            throw new TaskFailure("adapter '" + a.name() + "': the deployment recorded no previous version to roll back to", false);
-        }
-        return call(a, "rollback", recorded.previousVersion(), recorded.version(), context);
-    }
-
-    private Deployed call(NamedAdapter a, String action, String version, String from, TaskContext context)
-            throws TaskFailure, InterruptedException {
+    public Deployed converge(NamedAdapter a, Intent intent, TaskContext context) throws TaskFailure, InterruptedException {
         String url = a.settings().url().orElseThrow(() -> new TaskFailure("adapter '" + a.name()
                 + "' has no url configured (cyclefleet.adapters." + a.name() + ".url)", false));
+        Duration left = intent.remaining();
+        if (left.isNegative() || left.isZero()) {
+            throw new TaskFailure("adapter '" + a.name() + "': no time left to act within its timeout of " + a.settings().timeout(), true);
+        }
+        String replaced = intent.observed().known() ? intent.observed().version() : intent.previousVersion();
+        String action = intent.action().wireName();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("action", action);
-        body.put("version", version);
-        body.put("previousVersion", from);
+        body.put("version", intent.toVersion());
+        body.put("previousVersion", replaced);
         body.put("cycleId", context.cycleId().toString());
         body.put("step", context.key());
+        body.put("fencingToken", intent.fencingToken());
         HttpCalls.Reply r;
         try {
-            r = http.send("POST", url, Map.of("Content-Type", "application/json"), json.writeValueAsString(body), a.settings().timeout());
+            r = http.send("POST", url, Map.of("Content-Type", "application/json"), json.writeValueAsString(body), left);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
         if (r.status() / 100 != 2) {
             throw new TaskFailure("adapter '" + a.name() + "' (" + HttpCalls.origin(url) + "): " + action + " answered HTTP " + r.status()
-                    + ": " + io.cyclefleet.outbound.Commands.abbreviate(r.body()), r.status() >= 500);
+                    + ": " + Commands.abbreviate(r.body()), r.status() >= 500);
         }
-        String previous = from;
+        String previous = replaced;
         try {
-            previous = json.readTree(r.body()).path("previousVersion").asText(from);
+            previous = json.readTree(r.body()).path("previousVersion").asText(replaced);
         } catch (Exception ignored) {
             // a non-JSON answer is fine: the receiver just did not say
         }
-        return new Deployed(a.name(), version, previous, Map.of("httpStatus", r.status()));
+        return new Deployed(a.name(), intent.toVersion(), previous, Map.of("httpStatus", r.status(), "fencingToken", intent.fencingToken()));
     }
 }

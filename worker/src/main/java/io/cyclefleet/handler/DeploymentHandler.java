@@ -1,21 +1,24 @@
 package io.cyclefleet.handler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cyclefleet.deploy.Adapters;
 import io.cyclefleet.deploy.Deployed;
+import io.cyclefleet.deploy.Deployments;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 
-/** {@code deployment}: moves the target to {@code version} through the named adapter, recording what ran before. */
+/**
+ * {@code deployment}: moves the target to {@code version} through the named adapter, with its intent (what ran
+ * before, what it deploys) recorded before anything changes; see {@link Deployments}.
+ */
 @ApplicationScoped
 public class DeploymentHandler implements TaskHandler {
 
-    private final Adapters adapters;
+    private final Deployments deployments;
     private final ObjectMapper json;
 
-    public DeploymentHandler(Adapters adapters, ObjectMapper json) {
-        this.adapters = adapters;
+    public DeploymentHandler(Deployments deployments, ObjectMapper json) {
+        this.deployments = deployments;
         this.json = json;
     }
 
@@ -26,10 +29,7 @@ public class DeploymentHandler implements TaskHandler {
 
     @Override
     public TaskResult handle(TaskContext context) throws Exception {
-        Adapters.Resolved a = adapters.resolve(context.params().path("adapter").asText());
-        String version = context.params().path("version").asText();
-        Adapters.checkVersion(a.adapter(), version);
-        Deployed d = a.implementation().deploy(a.adapter(), version, context);
+        Deployed d = deployments.deploy(context, context.params().path("adapter").asText(), context.params().path("version").asText());
         return new TaskResult(json.valueToTree(d), Map.of("deployed", 1.0), null);
     }
 }

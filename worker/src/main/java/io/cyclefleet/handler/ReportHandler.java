@@ -115,6 +115,9 @@ public class ReportHandler implements TaskHandler {
                         gates(c, ctx.cycleId()), timeline(c, ctx.cycleId()), totalEvents(c, ctx.cycleId()));
             });
         } catch (StoreException e) {
+            if (e.isTransient()) {
+                throw e; // Postgres unreachable: a fault, the task goes back without spending an attempt
+            }
             throw new TaskFailure("postgres: could not read cycle " + ctx.cycleId() + " for its report: " + e.getMessage(), true);
         } catch (IllegalStateException e) {
             throw new TaskFailure("cycle " + ctx.cycleId() + ": " + e.getMessage(), false);
@@ -273,6 +276,9 @@ public class ReportHandler implements TaskHandler {
                 }
             });
         } catch (StoreException e) {
+            if (e.isTransient()) {
+                throw e;
+            }
             throw new TaskFailure("postgres: could not store the report of cycle " + ctx.cycleId() + ": " + e.getMessage(), true);
         }
         if (rows != 3) {

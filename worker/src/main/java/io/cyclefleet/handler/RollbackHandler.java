@@ -1,27 +1,24 @@
 package io.cyclefleet.handler;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cyclefleet.deploy.Adapters;
-import io.cyclefleet.deploy.Deployed;
+import io.cyclefleet.deploy.Deployments;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 
 /**
- * {@code rollback}: returns the target to the version the deployment step {@code of} (default "deploy")
- * recorded as the previous one, through the same adapter.
+ * {@code rollback}: returns the target to the version that ran before the deployment step {@code of} (default
+ * "deploy") first acted, as that step's intent recorded it, through the same adapter; see {@link Deployments}.
+ * Succeeds without acting when the target already runs that version, or when the step never changed anything.
  */
 @ApplicationScoped
 public class RollbackHandler implements TaskHandler {
 
-    private final Adapters adapters;
-    private final StepResults steps;
+    private final Deployments deployments;
     private final ObjectMapper json;
 
-    public RollbackHandler(Adapters adapters, StepResults steps, ObjectMapper json) {
-        this.adapters = adapters;
-        this.steps = steps;
+    public RollbackHandler(Deployments deployments, ObjectMapper json) {
+        this.deployments = deployments;
         this.json = json;
     }
 
@@ -32,17 +29,11 @@ public class RollbackHandler implements TaskHandler {
 
     @Override
     public TaskResult handle(TaskContext context) throws Exception {
-        String of = context.params().path("of").asText("deploy");
-        StepResults.Step deploy = steps.of(context.cycleId(), of)
-                .orElseThrow(() -> new TaskFailure("rollback: this cycle has no step '" + of + "' to undo", false));
-        JsonNode recorded = deploy.result();
-        if (recorded == null || !recorded.hasNonNull("adapter")) {
-            throw new TaskFailure("rollback: step '" + of + "' (" + deploy.status() + ") recorded no deployment to undo"
-                    + (deploy.error() == null ? "" : "; it failed with: " + deploy.error()), false);
+        Deployments.Rollback r = deployments.rollback(context, context.params().path("of").asText("deploy"));
+        if (r.deployed() == null) {
+            return new TaskResult(json.createObjectNode().put("rolledBack", false).put("note", r.nothingToUndo()),
+                    Map.of("rolled_back", 0.0), null);
         }
-        Deployed d = json.treeToValue(recorded, Deployed.class);
-        Adapters.Resolved a = adapters.resolve(d.adapter());
-        Deployed back = a.implementation().rollback(a.adapter(), d, context);
-        return new TaskResult(json.valueToTree(back), Map.of("rolled_back", 1.0), null);
+        return new TaskResult(json.valueToTree(r.deployed()), Map.of("rolled_back", 1.0), null);
     }
 }

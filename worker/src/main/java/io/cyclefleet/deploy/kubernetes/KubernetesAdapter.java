@@ -1,6 +1,5 @@
 package io.cyclefleet.deploy.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +7,9 @@ import io.cyclefleet.deploy.AdapterConfig;
 import io.cyclefleet.deploy.Adapters;
 import io.cyclefleet.deploy.Deployed;
 import io.cyclefleet.deploy.DeploymentAdapter;
+import io.cyclefleet.deploy.Intent;
 import io.cyclefleet.deploy.NamedAdapter;
+import io.cyclefleet.deploy.Observed;
 import io.cyclefleet.deploy.RolloutStatus;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
@@ -32,15 +33,16 @@ import java.util.concurrent.Callable;
 
 /**
  * Deploys by setting the image of one container of a Deployment (fabric8 client), like
- * {@code kubectl set image}, and rolls back by setting the image it replaced, which makes the controller
+ * {@code kubectl set image}, and rolls back by setting the image the deploy replaced, which makes the controller
  * reuse the previous ReplicaSet (a new revision, as {@code kubectl rollout undo} makes).
  *
- * <p>The image change is one JSON patch that first tests the container's name and the image read just before,
- * so the image recorded as previous is exactly the one replaced (a concurrent change fails the patch instead).
- * The same patch writes the annotation {@value #LAST_DEPLOY} on the Deployment (not on its pod template, which
- * would roll the pods) with the task, the previous image and revision: a deploy that runs again after its
- * patch went through but its result was lost (a timed-out response, a worker that died, a redelivery) finds
- * the image already set by its own task and reports the image that ran before it, not its own.
+ * <p>Every change is one JSON patch conditioned on the Deployment being unchanged since it was read (a test of
+ * {@code metadata.resourceVersion}) and carrying the intent's fencing token in the annotation {@value #FENCE}. Before
+ * patching, the adapter refuses to act when that annotation already holds a newer token: a stale attempt (its worker
+ * paused or cut off, resumed after a rollback) can then never undo the rollback, even where the image it would set
+ * looks unchanged. A concurrent change (the controller updating the status) fails the test; the adapter reads again
+ * and retries a few times. The annotation {@value #LAST_CHANGE} keeps the last change for people reading the object
+ * (task, cycle, previous image and revision); cyclefleet reads what to restore from Postgres, not from it.
  *
  * <p>Every API call goes through {@link Outbound} under the target {@code kubernetes:<namespace>/<deployment> at
  * <API server>}: reads are retried, writes are not (the client's own retries must be off:
@@ -52,11 +54,15 @@ public class KubernetesAdapter implements DeploymentAdapter {
 
     /** Set by the Deployment controller: the revision of the ReplicaSet that matches the pod template. */
     public static final String REVISION = "deployment.kubernetes.io/revision";
-    /** Written by this adapter with each image change: {task, cycle, container, image, previousImage, previousRevision}. */
-    public static final String LAST_DEPLOY = "cyclefleet.io/last-deploy";
+    /** The fencing token of the newest cyclefleet change applied to this Deployment. */
+    public static final String FENCE = "cyclefleet.io/fencing-token";
+    /** Written with each change, for people: {task, cycle, container, image, previousImage, previousRevision, fencingToken}. */
+    public static final String LAST_CHANGE = "cyclefleet.io/last-change";
 
     private static final String VERSION = "{{version}}";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Patches refused because the Deployment changed between read and patch, tried again up to this many times. */
+    private static final int CONFLICT_TRIES = 4;
 
     private final KubernetesClient client;
     private final Outbound outbound;
@@ -83,71 +89,64 @@ public class KubernetesAdapter implements DeploymentAdapter {
     }
 
     @Override
-    public Deployed deploy(NamedAdapter adapter, String version, TaskContext context) throws TaskFailure, InterruptedException {
-        Adapters.checkVersion(adapter, version); // the version becomes part of an image reference
+    public Observed observe(NamedAdapter adapter, TaskContext context) throws TaskFailure, InterruptedException {
         Target target = target(adapter);
+        Deployment current = read(target);
+        Container container = containers(current).get(containerIndex(adapter, target, current, adapter.settings().container().orElse(null)));
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("namespace", target.namespace());
+        state.put("deployment", target.name());
+        state.put("container", container.getName());
+        state.put("image", container.getImage());
+        putIfPresent(state, "revision", annotation(current, REVISION));
+        putIfPresent(state, "resourceVersion", current.getMetadata().getResourceVersion());
+        return new Observed(container.getImage() == null ? null : versionOf(adapter, container.getImage()), true, state);
+    }
+
+    @Override
+    public Deployed converge(NamedAdapter adapter, Intent intent, TaskContext context) throws TaskFailure, InterruptedException {
+        Adapters.checkVersion(adapter, intent.toVersion()); // the version becomes part of an image reference
+        Target target = target(adapter);
+        Map<String, Object> restore = intent.restore() == null ? Map.of() : intent.restore();
+        if (restore.containsKey("deployment") && !(restore.get("namespace") + "/" + restore.get("deployment")).equals(target.label())) {
+            throw new TaskFailure("adapter '" + adapter.name() + "': the deployment was of " + restore.get("namespace") + "/"
+                    + restore.get("deployment") + ", but the adapter now points at " + target.label() + "; not rolling back", false);
+        }
         String template = adapter.settings().imageTemplate();
         if (!template.contains(VERSION)) {
             throw new TaskFailure("adapter '" + adapter.name() + "': image-template '" + template + "' has no " + VERSION, false);
         }
-        String image = template.replace(VERSION, version);
-        Deployment current = read(target);
-        int index = containerIndex(adapter, target, current, adapter.settings().container().orElse(null));
-        Container container = containers(current).get(index);
-        String runningImage = container.getImage();
-        String revision = annotation(current, REVISION);
-
-        if (image.equals(runningImage)) {
-            JsonNode mine = ownLastDeploy(current, context, container.getName(), image);
-            if (mine != null) {
-                // our own earlier attempt set it: report what ran before that attempt
-                String previousImage = mine.path("previousImage").asText(null);
-                return deployed(adapter, version, target, container.getName(), previousImage, image,
-                        mine.path("previousRevision").asText(null), current, true);
+        // a rollback puts back the exact image the deploy replaced (which may not match the template)
+        String image = restore.get("image") != null && intent.toVersion().equals(versionOf(adapter, restore.get("image").toString()))
+                ? restore.get("image").toString() : template.replace(VERSION, intent.toVersion());
+        String containerName = Optional.ofNullable(text(restore.get("container"))).or(() -> adapter.settings().container()).orElse(null);
+        for (int attempt = 1; ; attempt++) {
+            if (intent.remaining().isNegative()) {
+                throw new TaskFailure("adapter '" + adapter.name() + "': no time left to act on " + target.label() + " within its timeout of "
+                        + adapter.settings().timeout(), true);
             }
-            return deployed(adapter, version, target, container.getName(), runningImage, image, revision, current, false);
+            Deployment current = read(target);
+            String applied = annotation(current, FENCE);
+            if (applied != null && parseToken(applied) > intent.fencingToken()) {
+                throw new TaskFailure("adapter '" + adapter.name() + "': " + target.label() + " already carries a newer change (fencing token "
+                        + applied + ") than this attempt's (" + intent.fencingToken() + "): this attempt is stale and does not act", false);
+            }
+            int index = containerIndex(adapter, target, current, containerName);
+            Container container = containers(current).get(index);
+            String running = container.getImage();
+            String revision = annotation(current, REVISION);
+            ObjectNode record = JSON.createObjectNode().put("task", context.taskId()).put("cycle", String.valueOf(context.cycleId()))
+                    .put("container", container.getName()).put("image", image).put("previousImage", running)
+                    .put("previousRevision", revision).put("fencingToken", intent.fencingToken());
+            try {
+                Deployment patched = patch(target, current, index, container.getName(), running, image, intent.fencingToken(), record);
+                return deployed(adapter, intent, target, container.getName(), running, image, revision, patched);
+            } catch (Conflict e) {
+                if (attempt >= CONFLICT_TRIES) {
+                    throw new TaskFailure(target.key() + ": the Deployment kept changing between read and patch (" + e.getMessage() + ")", true);
+                }
+            }
         }
-
-        ObjectNode record = JSON.createObjectNode().put("task", context.taskId())
-                .put("cycle", String.valueOf(context.cycleId())).put("container", container.getName())
-                .put("image", image).put("previousImage", runningImage).put("previousRevision", revision);
-        Deployment patched = setImage(target, current, index, container.getName(), runningImage, image, record);
-        return deployed(adapter, version, target, container.getName(), runningImage, image, revision, patched, false);
-    }
-
-    @Override
-    public Deployed rollback(NamedAdapter adapter, Deployed recorded, TaskContext context) throws TaskFailure, InterruptedException {
-        if (recorded == null) {
-            throw new TaskFailure("adapter '" + adapter.name() + "': nothing to roll back to: no deployment was recorded "
-                    + "(the deploy step left no result)", false);
-        }
-        Target target = target(adapter);
-        Map<String, Object> details = recorded.details() == null ? Map.of() : recorded.details();
-        String recordedTarget = details.get("namespace") + "/" + details.get("deployment");
-        if (details.containsKey("deployment") && !recordedTarget.equals(target.label())) {
-            throw new TaskFailure("adapter '" + adapter.name() + "': the recorded deployment was of " + recordedTarget
-                    + ", but the adapter now points at " + target.label() + "; not rolling back", false);
-        }
-        String wanted = text(details.get("previousImage"));
-        if (wanted == null && recorded.previousVersion() != null) {
-            wanted = adapter.settings().imageTemplate().replace(VERSION, recorded.previousVersion());
-        }
-        if (wanted == null) {
-            throw new TaskFailure("adapter '" + adapter.name() + "': the recorded deployment of " + target.label()
-                    + " names no previous image or version to roll back to", false);
-        }
-        Deployment current = read(target);
-        String containerName = Optional.ofNullable(text(details.get("container"))).or(() -> adapter.settings().container()).orElse(null);
-        int index = containerIndex(adapter, target, current, containerName);
-        Container container = containers(current).get(index);
-        String runningImage = container.getImage();
-        String revision = annotation(current, REVISION);
-        Deployment after = current;
-        if (!wanted.equals(runningImage)) {
-            after = setImage(target, current, index, container.getName(), runningImage, wanted, null);
-        }
-        String restored = recorded.previousVersion() != null ? recorded.previousVersion() : versionOf(adapter, wanted);
-        return deployed(adapter, restored, target, container.getName(), runningImage, wanted, revision, after, false);
     }
 
     @Override
@@ -218,29 +217,72 @@ public class KubernetesAdapter implements DeploymentAdapter {
     }
 
     /**
-     * One JSON patch: test the container's name and image at {@code index}, replace the image, and (for a
-     * deploy) record the change on the Deployment. Not idempotent, so not retried.
+     * One JSON patch, applied only if the Deployment is unchanged since {@code current} was read: test its resource
+     * version and the container's name, set the image (when it differs) and the fencing token and record annotations.
+     * A failed test is a {@link Conflict}. Not idempotent, so not retried by {@link Outbound}.
      */
-    private Deployment setImage(Target target, Deployment current, int index, String container, String from, String to,
-                                ObjectNode record) throws TaskFailure, InterruptedException {
+    private Deployment patch(Target target, Deployment current, int index, String container, String from, String to, long token,
+                             ObjectNode record) throws TaskFailure, InterruptedException, Conflict {
         String base = "/spec/template/spec/containers/" + index;
         ArrayNode patch = JSON.createArrayNode();
+        patch.addObject().put("op", "test").put("path", "/metadata/resourceVersion").put("value", current.getMetadata().getResourceVersion());
         patch.addObject().put("op", "test").put("path", base + "/name").put("value", container);
-        patch.addObject().put("op", "test").put("path", base + "/image").put("value", from);
-        patch.addObject().put("op", "replace").put("path", base + "/image").put("value", to);
-        if (record != null) {
-            if (current.getMetadata().getAnnotations() == null) {
-                patch.addObject().put("op", "add").put("path", "/metadata/annotations").putObject("value");
-            }
-            patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + LAST_DEPLOY.replace("~", "~0").replace("/", "~1"))
-                    .put("value", record.toString());
+        if (!to.equals(from)) {
+            patch.addObject().put("op", "replace").put("path", base + "/image").put("value", to);
         }
-        Deployment patched = call(target, false, () -> client.apps().deployments().inNamespace(target.namespace())
-                .withName(target.name()).patch(PatchContext.of(PatchType.JSON), patch.toString()));
-        if (patched == null) {
+        if (current.getMetadata().getAnnotations() == null) {
+            patch.addObject().put("op", "add").put("path", "/metadata/annotations").putObject("value");
+        }
+        patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + pointer(FENCE)).put("value", Long.toString(token));
+        patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + pointer(LAST_CHANGE)).put("value", record.toString());
+        Patched result = call(target, false, () -> {
+            try {
+                return new Patched(client.apps().deployments().inNamespace(target.namespace()).withName(target.name())
+                        .patch(PatchContext.of(PatchType.JSON), patch.toString()), null);
+            } catch (KubernetesClientException e) {
+                if (isConflict(e)) {
+                    return new Patched(null, "HTTP " + e.getCode() + ": " + e.getMessage());
+                }
+                throw e;
+            }
+        });
+        if (result.conflict() != null) {
+            throw new Conflict(result.conflict());
+        }
+        if (result.deployment() == null) {
             throw notFound(target);
         }
-        return patched;
+        return result.deployment();
+    }
+
+    /** A patch's answer: the Deployment after it, or why its tests failed. */
+    private record Patched(Deployment deployment, String conflict) {
+    }
+
+    /** The Deployment changed between read and patch: a JSON patch "test" failed (422) or a write conflicted (409). */
+    static boolean isConflict(KubernetesClientException e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return e.getCode() == 409 || e.getCode() == 422 && (m.contains("test") || m.contains("resourceversion"));
+    }
+
+    /** The Deployment changed between read and patch. */
+    static final class Conflict extends Exception {
+        Conflict(String message) {
+            super(message);
+        }
+    }
+
+    /** JSON pointer escaping of an annotation key ("/" and "~"). */
+    private static String pointer(String key) {
+        return key.replace("~", "~0").replace("/", "~1");
+    }
+
+    private static long parseToken(String text) {
+        try {
+            return Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE; // unreadable: someone else's, never overwrite it blindly
+        }
     }
 
     /**
@@ -317,26 +359,8 @@ public class KubernetesAdapter implements DeploymentAdapter {
         return d.getSpec().getTemplate().getSpec().getContainers();
     }
 
-    /** This task's own record of the image change now in place, if it made it (an earlier attempt). */
-    private static JsonNode ownLastDeploy(Deployment d, TaskContext context, String container, String image) {
-        String text = annotation(d, LAST_DEPLOY);
-        if (text == null) {
-            return null;
-        }
-        try {
-            JsonNode r = JSON.readTree(text);
-            boolean mine = r.path("task").asLong(-1) == context.taskId()
-                    && String.valueOf(context.cycleId()).equals(r.path("cycle").asText())
-                    && container.equals(r.path("container").asText()) && image.equals(r.path("image").asText())
-                    && r.hasNonNull("previousImage");
-            return mine ? r : null;
-        } catch (Exception e) {
-            return null; // someone else's or mangled: treat the image as already running before this task
-        }
-    }
-
-    private Deployed deployed(NamedAdapter adapter, String version, Target target, String container, String previousImage,
-                              String image, String previousRevision, Deployment after, boolean repeated) {
+    private Deployed deployed(NamedAdapter adapter, Intent intent, Target target, String container, String previousImage,
+                              String image, String previousRevision, Deployment after) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("namespace", target.namespace());
         details.put("deployment", target.name());
@@ -344,18 +368,19 @@ public class KubernetesAdapter implements DeploymentAdapter {
         details.put("apiServer", target.apiServer());
         details.put("previousImage", previousImage);
         details.put("image", image);
-        if (previousRevision != null) {
-            details.put("previousRevision", previousRevision);
-        }
-        if (after.getMetadata().getGeneration() != null) {
-            details.put("generation", after.getMetadata().getGeneration());
-        }
+        putIfPresent(details, "previousRevision", previousRevision);
+        putIfPresent(details, "generation", after.getMetadata().getGeneration());
+        details.put("fencingToken", intent.fencingToken());
         if (Objects.equals(previousImage, image)) {
             details.put("unchanged", true);
-        } else if (repeated) {
-            details.put("repeated", true);
         }
-        return new Deployed(adapter.name(), version, previousImage == null ? null : versionOf(adapter, previousImage), details);
+        return new Deployed(adapter.name(), intent.toVersion(), previousImage == null ? null : versionOf(adapter, previousImage), details);
+    }
+
+    private static void putIfPresent(Map<String, Object> map, String key, Object value) {
+        if (value != null) {
+            map.put(key, value);
+        }
     }
 
     /** The version in {@code image} when it matches the adapter's image-template, else the whole image. */
