@@ -101,4 +101,16 @@ public class JsonBodies {
         }
         throw InvalidSpecException.of("limit", "must be an integer between 1 and " + max + ", got '" + value + "'");
     }
+
+    /** A query parameter that is true or false (absent: {@code defaultValue}); anything else is a 400 naming it. */
+    public static boolean bool(String value, String field, boolean defaultValue) {
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw InvalidSpecException.of(field, "must be true or false, got '" + value + "'");
+        };
+    }
 }

@@ -64,8 +64,8 @@ public class CycleAdvancer {
 
     private List<QueuedTask> advance(Connection c, UUID cycle) throws SQLException {
         Optional<CycleStore.Locked> locked = CycleStore.lock(c, cycle);
-        if (locked.isEmpty() || locked.get().status().isTerminal()) {
-            return List.of();
+        if (locked.isEmpty() || locked.get().status().isTerminal() || locked.get().status() == CycleStatus.WAITING_FOR_TARGET) {
+            return List.of(); // a cycle waiting for its target moves once the reconciler hands it the target's lease
         }
         boolean rollingBack = locked.get().rollingBack();
         List<QueuedTask> promoted = new ArrayList<>();
@@ -73,7 +73,7 @@ public class CycleAdvancer {
         do {
             skipDownstreamOfFailures(c, cycle);
             if (!rollingBack) {
-                rollingBack = startRollbackIfTriggered(c, cycle);
+                rollingBack = startRollbackIfNeeded(c, cycle);
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     update task t set status = 'QUEUED', queued_at = now()
@@ -93,44 +93,48 @@ public class CycleAdvancer {
         } while (gates > 0);
         updateApprovalWait(c, cycle, locked.get().status());
         if (promoted.isEmpty()) {
-            finishIfDone(c, cycle, rollingBack);
+            finishIfDone(c, cycle, rollingBack, locked.get());
         }
         return promoted;
     }
 
     /**
-     * A failed trigger step (deploy, verify, a gate after the deploy) starts the rollback branch: the failure
-     * time is recorded as the detection time for MTTR, and the rest of the main DAG that has not started is
-     * skipped.
+     * Starts the rollback branch when a trigger step (deploy, verify, a gate after the deploy) failed, or when any
+     * other main step failed after a deployment had started (a trigger that was skipped because an earlier step
+     * failed, a step after the deploy that is not a trigger): every path out of a deployed cycle rolls back. The
+     * main DAG's steps that have not started are skipped; those running finish.
      */
-    private boolean startRollbackIfTriggered(Connection c, UUID cycle) throws SQLException {
-        String cause;
+    private boolean startRollbackIfNeeded(Connection c, UUID cycle) throws SQLException {
+        Optional<String> trigger = firstFailure(c, cycle, true);
+        if (trigger.isPresent()) {
+            start(c, cycle, CycleStore.RollbackStart.TRIGGER, trigger.get());
+            return true;
+        }
+        Optional<String> failure = firstFailure(c, cycle, false);
+        if (failure.isPresent() && CycleStore.deployed(c, cycle) && CycleStore.hasRollbackBranch(c, cycle)) {
+            start(c, cycle, CycleStore.RollbackStart.FAILURE, failure.get() + " (after a deployment started)");
+            return true;
+        }
+        return false;
+    }
+
+    private static void start(Connection c, UUID cycle, CycleStore.RollbackStart by, String cause) throws SQLException {
+        CycleStore.startRollback(c, cycle, by, cause, false);
+        LOG.infof("cycle %s: rollback started (%s)", cycle, cause);
+    }
+
+    /** "kind step key failed: error" of the first main step that FAILED (only triggers when {@code triggers}). */
+    private static Optional<String> firstFailure(Connection c, UUID cycle, boolean triggers) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                with trigger as (
-                    select step_key, kind, coalesce(error, status) as error, coalesce(finished_at, now()) as at from task
-                    where cycle_id = ? and branch = 'main' and triggers_rollback and status = 'FAILED'
-                    order by finished_at, id limit 1)
-                update cycle c set failure_detected_at = trigger.at, updated_at = now(),
-                       rollback_cause = trigger.kind || ' step ' || trigger.step_key || ' failed: ' || left(trigger.error, 1000)
-                from trigger where c.id = ? returning c.rollback_cause""")) {
+                select kind || ' step ' || step_key || ' failed: ' || left(coalesce(error, status), 1000) from task
+                where cycle_id = ? and branch = 'main' and status = 'FAILED' and (triggers_rollback or not ?)
+                order by finished_at, id limit 1""")) {
             ps.setObject(1, cycle);
-            ps.setObject(2, cycle);
+            ps.setBoolean(2, triggers);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return false;
-                }
-                cause = rs.getString(1);
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                update task set status = 'SKIPPED', finished_at = now(), error = 'not run: the rollback started'
-                where cycle_id = ? and branch = 'main' and status = 'PENDING'""")) {
-            ps.setObject(1, cycle);
-            ps.executeUpdate();
-        }
-        CycleStore.event(c, cycle, "cycle.rollback_started", cause);
-        LOG.infof("cycle %s: rollback started (%s)", cycle, cause);
-        return true;
     }
 
     /** AWAITING_APPROVAL while a ready step waits for an operator, RUNNING again once none does. */
@@ -173,7 +177,7 @@ public class CycleAdvancer {
         } while (skipped > 0);
     }
 
-    private void finishIfDone(Connection c, UUID cycle, boolean rollingBack) throws SQLException {
+    private void finishIfDone(Connection c, UUID cycle, boolean rollingBack, CycleStore.Locked locked) throws SQLException {
         long failed;
         String failedSteps;
         String rollbackFailures;
@@ -207,17 +211,34 @@ public class CycleAdvancer {
             CycleStore.finish(c, cycle, end, failed > 0 ? failed + " step(s) failed: " + abbreviate(failedSteps) : null);
             if (end == CycleStatus.SUCCEEDED) {
                 iterations.scheduleIfBelowGoal(c, cycle);
+            } else if (CycleStore.deployed(c, cycle)) {
+                // a deployment started and there is no rollback branch to undo it
+                incidents.open(c, cycle, IncidentCause.DEPLOYMENT_NOT_ROLLED_BACK);
+            } else if (locked.incidentOnFailure()) {
+                incidents.open(c, cycle, IncidentCause.CYCLE_FAILED);
             }
         } else {
             boolean recovered = rollbackFailures == null;
-            Long mttrMs = finishRollback(c, cycle, recovered);
+            CycleStore.RollbackStart by = locked.startedBy();
+            // MTTR measures recovery from a failure; an operator's cancel is not one
+            Long mttrMs = finishRollback(c, cycle, recovered && by != CycleStore.RollbackStart.OPERATOR);
             end = recovered ? CycleStatus.ROLLED_BACK : CycleStatus.FAILED;
-            CycleStore.finish(c, cycle, end, recovered ? "rolled back; MTTR " + mttrMs + " ms"
-                    : "rollback failed: " + abbreviate(rollbackFailures));
+            CycleStore.finish(c, cycle, end, !recovered ? "rollback failed: " + abbreviate(rollbackFailures)
+                    : switch (by) {
+                        case OPERATOR -> "cancelled after a deployment started; rolled back";
+                        case DEADLINE -> "deadline exceeded after a deployment started; rolled back";
+                        default -> "rolled back; MTTR " + mttrMs + " ms";
+                    });
             if (recovered) {
                 incidents.resolveRecovered(c, cycle);
             }
-            incidents.open(c, cycle, recovered ? IncidentCause.DEPLOYMENT_ROLLED_BACK : IncidentCause.ROLLBACK_FAILED);
+            if (!recovered) {
+                incidents.open(c, cycle, IncidentCause.ROLLBACK_FAILED);
+            } else if (by == CycleStore.RollbackStart.DEADLINE) {
+                incidents.open(c, cycle, IncidentCause.DEADLINE_EXCEEDED);
+            } else if (by != CycleStore.RollbackStart.OPERATOR) {
+                incidents.open(c, cycle, IncidentCause.DEPLOYMENT_ROLLED_BACK);
+            }
             metrics.rollback(recovered, mttrMs);
         }
         metrics.finished(end);

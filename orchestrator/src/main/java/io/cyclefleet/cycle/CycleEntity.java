@@ -41,6 +41,10 @@ public class CycleEntity extends PanacheEntityBase {
     public OffsetDateTime failureDetectedAt;
     @Column(name = "rollback_cause")
     public String rollbackCause;
+    @Column(name = "rollback_started_by")
+    public String rollbackStartedBy;
+    @Column(name = "rollback_deadline_at")
+    public OffsetDateTime rollbackDeadlineAt;
     @Column(name = "rollback_finished_at")
     public OffsetDateTime rollbackFinishedAt;
     @Column(name = "mttr_ms")

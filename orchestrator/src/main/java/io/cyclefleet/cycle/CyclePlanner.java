@@ -66,8 +66,22 @@ public class CyclePlanner {
         return new TreeSet<>(kinds.keySet());
     }
 
-    /** A validated cycle: the spec with its template expanded, and every task it writes. */
-    public record Plan(CycleSpec spec, String target, Duration deadline, List<PlannedTask> tasks) {
+    /**
+     * A validated cycle: the spec with its template expanded, and every task it writes. {@code changesTarget}: a step
+     * changes the target (its kind says so), so the cycle takes the target's lease; {@code onTargetBusy} says what to
+     * do when another cycle holds it.
+     */
+    public record Plan(CycleSpec spec, String target, Duration deadline, Duration rollbackDeadline, boolean incidentOnFailure,
+                       boolean changesTarget, OnTargetBusy onTargetBusy, List<PlannedTask> tasks) {
+    }
+
+    /** What a cycle that changes its target does while another cycle changes it. */
+    public enum OnTargetBusy {
+        WAIT, REJECT;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /** A step or gate with where it sits in the spec. */
@@ -134,6 +148,16 @@ public class CyclePlanner {
         }
         Duration deadline = spec.deadline() == null ? null
                 : Params.duration(TextNode.valueOf(spec.deadline()), "deadline", v, true, config.limits().maxDeadline());
+        Duration rollbackDeadline = spec.rollbackDeadline() == null ? config.defaults().rollbackDeadline()
+                : Params.duration(TextNode.valueOf(spec.rollbackDeadline()), "rollbackDeadline", v, true, config.limits().maxDeadline());
+        OnTargetBusy onTargetBusy = OnTargetBusy.WAIT;
+        if (spec.onTargetBusy() != null) {
+            try {
+                onTargetBusy = OnTargetBusy.valueOf(spec.onTargetBusy().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                v.add("onTargetBusy", "'" + spec.onTargetBusy() + "' must be wait or reject");
+            }
+        }
         iterate(spec.iterate(), v);
         if (v.isEmpty()) {
             checkAcyclic(planned, paths, v);
@@ -141,7 +165,9 @@ public class CyclePlanner {
         if (!v.isEmpty()) {
             throw new InvalidSpecException(v.list());
         }
-        return new Plan(spec, target, deadline, planned);
+        boolean changesTarget = planned.stream().map(t -> kinds.get(t.kind())).anyMatch(k -> k != null && k.changesTarget());
+        return new Plan(spec, target, deadline, rollbackDeadline, Boolean.TRUE.equals(spec.incidentOnFailure()), changesTarget,
+                onTargetBusy, planned);
     }
 
     private List<Node> nodes(CycleSpec spec, Violations v) {

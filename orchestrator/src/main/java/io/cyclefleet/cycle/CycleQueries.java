@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.api.JsonText;
 import io.cyclefleet.api.Page;
+import io.cyclefleet.task.CycleStatus;
 import io.cyclefleet.task.TaskEntity;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -48,7 +49,7 @@ public class CycleQueries {
                 scoreSum += t.score;
                 scored++;
             }
-            views.add(new CycleViews.Task(t.id, t.stepKey, t.kind, t.branch, t.risk, t.status, t.attempt, t.maxAttempts, t.queue,
+            views.add(new CycleViews.Task(t.id, t.stepKey, t.kind, t.branch, t.risk, t.status, t.attempt, t.maxAttempts, t.leaseLosses, t.queue,
                     t.priority, deps.getOrDefault(t.id, List.of()), parse(t.result), parse(t.metrics),
                     t.score == null ? null : t.score.doubleValue(), t.error, t.workerId, t.needsApproval, t.approvedBy,
                     t.createdAt, t.startedAt, t.finishedAt, t.nextRunAt));
@@ -58,10 +59,47 @@ public class CycleQueries {
                 .filter(t -> t.needsApproval() && t.approvedBy() == null && "PENDING".equals(t.status())).map(CycleViews.Task::key)
                 .filter(k -> readyKeys(tasks, deps).contains(k)).toList() : List.of();
         CycleViews.Rollback rollback = c.failureDetectedAt == null ? null
-                : new CycleViews.Rollback(c.failureDetectedAt, c.rollbackCause, c.rollbackFinishedAt, c.mttrMs);
+                : new CycleViews.Rollback(c.failureDetectedAt, c.rollbackCause, c.rollbackStartedBy, c.rollbackDeadlineAt,
+                        c.rollbackFinishedAt, c.mttrMs);
         UUID next = CycleEntity.<CycleEntity>find("parentId", id).firstResultOptional().map(x -> x.id).orElse(null);
         return Optional.of(new CycleViews.Cycle(c.id, c.name, c.target, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt,
-                c.deadlineAt, c.iteration, c.parentId, next, c.nextIterationAt, awaiting, rollback, counts, average, views));
+                c.deadlineAt, c.iteration, c.parentId, next, c.nextIterationAt, awaiting,
+                CycleStatus.WAITING_FOR_TARGET.name().equals(c.status) ? targetHolder(c.target) : null, rollback, counts, average,
+                deployments(id), views));
+    }
+
+    /** The cycle holding the target's lease (changing it), if any. */
+    private UUID targetHolder(String target) {
+        @SuppressWarnings("unchecked")
+        List<Object> rows = em.createNativeQuery("select cycle_id from target_lease where target = ?1").setParameter(1, target).getResultList();
+        return rows.isEmpty() ? null : (UUID) rows.get(0);
+    }
+
+    private List<CycleViews.Deployment> deployments(UUID cycle) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("""
+                select id, step_key, attempt, action, adapter, worker_id, previous_version, observed_version, to_version,
+                       recorded_at, act_until, ended_at
+                from deployment_intent where cycle_id = ?1 order by id""").setParameter(1, cycle).getResultList();
+        List<CycleViews.Deployment> out = new ArrayList<>(rows.size());
+        for (Object[] r : rows) {
+            out.add(new CycleViews.Deployment(((Number) r[0]).longValue(), (String) r[1], ((Number) r[2]).intValue(), (String) r[3],
+                    (String) r[4], (String) r[5], (String) r[6], (String) r[7], (String) r[8], time(r[9]), time(r[10]), time(r[11])));
+        }
+        return out;
+    }
+
+    private static java.time.OffsetDateTime time(Object o) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof java.time.OffsetDateTime t) {
+            return t;
+        }
+        if (o instanceof java.time.Instant i) {
+            return i.atOffset(java.time.ZoneOffset.UTC);
+        }
+        return ((java.sql.Timestamp) o).toInstant().atOffset(java.time.ZoneOffset.UTC);
     }
 
     /** Keys of the tasks whose dependencies have all succeeded. */

@@ -96,13 +96,22 @@ public class CycleResource {
         return queries.list(st, cursor, JsonBodies.limit(limit, 50, config.limits().maxPageSize()));
     }
 
+    /**
+     * Cancels the cycle. Once it has started a deployment, it rolls back first (202, the cycle keeps running until the
+     * rollback ends) unless {@code rollback=false}; a cycle already rolling back keeps doing so (409) unless
+     * {@code rollback=false}, which stops the rollback too.
+     */
     @POST
     @Path("{id}/cancel")
-    public Response cancel(@PathParam("id") String id, @Context SecurityContext who) {
+    public Response cancel(@PathParam("id") String id, @QueryParam("rollback") String rollback, @Context SecurityContext who) {
         UUID cycle = JsonBodies.uuid(id, "id");
-        return switch (service.cancel(cycle, Actors.of(who))) {
+        boolean rollBack = JsonBodies.bool(rollback, "rollback", true);
+        return switch (service.cancel(cycle, Actors.of(who), rollBack)) {
             case NOT_FOUND -> notFound(cycle);
             case ALREADY_FINISHED -> throw new ConflictException("cycle " + cycle + " has already finished");
+            case ALREADY_ROLLING_BACK -> throw new ConflictException("cycle " + cycle + " is rolling back; the rollback goes on. "
+                    + "POST /api/v1/cycles/" + cycle + "/cancel?rollback=false stops it too (the target may then run the new version)");
+            case ROLLING_BACK -> Response.accepted(queries.cycle(cycle).orElseThrow()).build();
             case CANCELLED -> Response.ok(queries.cycle(cycle).orElseThrow()).build();
         };
     }

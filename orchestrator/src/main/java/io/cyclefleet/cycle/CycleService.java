@@ -86,13 +86,20 @@ public class CycleService {
         return started;
     }
 
-    /** Fails every cycle past its deadline and opens its incident. */
+    /**
+     * Ends every cycle past its deadline (or whose rollback is past its own) and opens its incident; one that has
+     * deployed rolls back first.
+     */
     public int expireOverdue(int limit) {
         int expired = 0;
         for (UUID id : store.overdue(limit)) {
-            if (store.expire(id)) {
-                metrics.finished(CycleStatus.FAILED);
-                expired++;
+            switch (store.expire(id)) {
+                case EXPIRED -> {
+                    metrics.finished(CycleStatus.FAILED);
+                    expired++;
+                }
+                case ROLLING_BACK -> advancer.advance(List.of(id));
+                case NOT_DUE -> { }
             }
         }
         return expired;
@@ -123,10 +130,13 @@ public class CycleService {
         return r;
     }
 
-    public CycleStore.CancelResult cancel(UUID id, String actor) {
-        CycleStore.CancelResult r = store.cancel(id, "cancelled by " + actor);
+    /** Cancels the cycle; one that has started a deployment rolls back first unless {@code rollback} is false. */
+    public CycleStore.CancelResult cancel(UUID id, String actor, boolean rollback) {
+        CycleStore.CancelResult r = store.cancel(id, actor, rollback);
         if (r == CycleStore.CancelResult.CANCELLED) {
             metrics.finished(CycleStatus.CANCELLED);
+        } else if (r == CycleStore.CancelResult.ROLLING_BACK) {
+            advancer.advance(List.of(id));
         }
         return r;
     }

@@ -11,7 +11,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CycleSpec(String template, String name, String target, List<StepSpec> steps, List<GateSpec> gates,
-                        RollbackSpec rollback, String maxAutoRisk, IterateSpec iterate, String deadline) {
+                        RollbackSpec rollback, String maxAutoRisk, IterateSpec iterate, String deadline, String rollbackDeadline,
+                        String onTargetBusy, Boolean incidentOnFailure) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StepSpec(String key, String kind, List<String> dependsOn, JsonNode params, String queue,

@@ -29,10 +29,12 @@ public class CycleStore {
 
     private final DataSource ds;
     private final IncidentStore incidents;
+    private final OrchestratorConfig config;
 
-    public CycleStore(DataSource ds, IncidentStore incidents) {
+    public CycleStore(DataSource ds, IncidentStore incidents, OrchestratorConfig config) {
         this.ds = ds;
         this.incidents = incidents;
+        this.config = config;
     }
 
     /** Iteration {@code number} (2, 3, …) of the cycle {@code parent}'s spec. */
@@ -46,15 +48,18 @@ public class CycleStore {
     /**
      * Writes the cycle, its tasks (roots QUEUED, the rest PENDING) and their dependencies atomically. With
      * an idempotency key already used, writes nothing and returns the earlier cycle; for an iteration that
-     * already exists (one child per parent), writes nothing and returns a null id.
+     * already exists (one child per parent), writes nothing and returns a null id. A cycle that changes its target
+     * takes the target's lease; when another cycle holds it, the cycle is written WAITING_FOR_TARGET with every task
+     * PENDING (or, with onTargetBusy=reject, nothing is written: 409).
      */
     public Submitted create(CyclePlanner.Plan plan, String specJson, Optional<String> idempotencyKey, Optional<Iteration> iteration) {
         UUID id = UUID.randomUUID();
         List<PlannedTask> tasks = plan.tasks();
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    insert into cycle (id, name, status, spec, idempotency_key, target, parent_id, iteration, deadline_ms, deadline_at)
-                    values (?, ?, 'ACCEPTED', ?::jsonb, ?, ?, ?, ?, ?::bigint, now() + ?::bigint * interval '1 millisecond')
+                    insert into cycle (id, name, status, spec, idempotency_key, target, parent_id, iteration, deadline_ms, deadline_at,
+                                       rollback_deadline_ms, incident_on_failure, changes_target, on_target_busy)
+                    values (?, ?, 'ACCEPTED', ?::jsonb, ?, ?, ?, ?, ?::bigint, now() + ?::bigint * interval '1 millisecond', ?, ?, ?, ?)
                     on conflict do nothing""")) {
                 ps.setObject(1, id);
                 ps.setString(2, plan.spec().name());
@@ -66,6 +71,10 @@ public class CycleStore {
                 Long deadlineMs = plan.deadline() == null ? null : plan.deadline().toMillis();
                 ps.setObject(8, deadlineMs, java.sql.Types.BIGINT);
                 ps.setObject(9, deadlineMs, java.sql.Types.BIGINT);
+                ps.setLong(10, plan.rollbackDeadline().toMillis());
+                ps.setBoolean(11, plan.incidentOnFailure());
+                ps.setBoolean(12, plan.changesTarget());
+                ps.setString(13, plan.onTargetBusy().wireName());
                 if (ps.executeUpdate() == 0) {
                     return iteration.isPresent() ? new Submitted(null, false, true, List.of())
                             : earlier(c, idempotencyKey.orElseThrow(), specJson);
@@ -80,16 +89,38 @@ public class CycleStore {
                 event(c, parent, "cycle.iteration_started", "iteration " + iteration.get().number() + ": cycle " + id);
                 event(c, id, "cycle.iteration_of", "iteration " + iteration.get().number() + " of cycle " + parent);
             }
-            Map<String, Long> ids = insertTasks(c, id, tasks);
+            boolean waits = plan.changesTarget() && waitForTarget(c, id, plan.target(), plan.onTargetBusy());
+            Map<String, Long> ids = insertTasks(c, id, tasks, waits, config.defaults().maxLeaseLosses());
             insertDependencies(c, tasks, ids);
             List<QueuedTask> roots = new ArrayList<>();
             for (PlannedTask t : tasks) {
-                if (t.startsQueued()) {
+                if (t.startsQueued() && !waits) {
                     roots.add(new QueuedTask(ids.get(t.key()), 1, t.queue(), t.priority(), t.kind()));
                 }
             }
             return new Submitted(id, true, true, roots);
         });
+    }
+
+    /**
+     * Takes the target's lease for the cycle. Returns true when another cycle holds it and this one waits
+     * (WAITING_FOR_TARGET); with onTargetBusy=reject, refuses instead (409, the transaction rolls back).
+     */
+    private static boolean waitForTarget(Connection c, UUID cycle, String target, CyclePlanner.OnTargetBusy onBusy) throws SQLException {
+        Optional<UUID> holder = TargetLeases.acquire(c, target, cycle);
+        if (holder.isEmpty()) {
+            return false;
+        }
+        if (onBusy == CyclePlanner.OnTargetBusy.REJECT) {
+            throw new ConflictException("target '" + target + "' is being changed by cycle " + holder.get()
+                    + " (onTargetBusy=reject); submit again once it has ended, or with onTargetBusy=wait");
+        }
+        try (PreparedStatement ps = c.prepareStatement("update cycle set status = 'WAITING_FOR_TARGET', updated_at = now() where id = ?")) {
+            ps.setObject(1, cycle);
+            ps.executeUpdate();
+        }
+        event(c, cycle, "cycle.waiting_for_target", "cycle " + holder.get() + " is changing target '" + target + "'; this cycle starts when it ends");
+        return true;
     }
 
     private static Submitted earlier(Connection c, String key, String specJson) throws SQLException {
@@ -103,7 +134,9 @@ public class CycleStore {
         }
     }
 
-    private static Map<String, Long> insertTasks(Connection c, UUID cycle, List<PlannedTask> tasks) throws SQLException {
+    /** Inserts the tasks: roots QUEUED unless {@code hold} (the cycle waits for its target), the rest PENDING. */
+    private static Map<String, Long> insertTasks(Connection c, UUID cycle, List<PlannedTask> tasks, boolean hold, int maxLeaseLosses)
+            throws SQLException {
         int n = tasks.size();
         List<String> keys = new ArrayList<>(n), kinds = new ArrayList<>(n), queues = new ArrayList<>(n), prios = new ArrayList<>(n),
                 params = new ArrayList<>(n), statuses = new ArrayList<>(n), branches = new ArrayList<>(n), risks = new ArrayList<>(n),
@@ -115,7 +148,7 @@ public class CycleStore {
             queues.add(t.queue());
             prios.add(t.priority().wireName());
             params.add(t.paramsJson());
-            statuses.add((t.startsQueued() ? TaskStatus.QUEUED : TaskStatus.PENDING).name());
+            statuses.add((t.startsQueued() && !hold ? TaskStatus.QUEUED : TaskStatus.PENDING).name());
             branches.add(t.branch().name().toLowerCase(java.util.Locale.ROOT));
             risks.add(t.risk().wireName());
             triggers.add(Boolean.toString(t.triggersRollback()));
@@ -127,27 +160,28 @@ public class CycleStore {
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 insert into task (cycle_id, step_key, kind, queue, priority, params, status, max_attempts, backoff_ms,
-                                  max_backoff_ms, timeout_ms, queued_at, branch, risk, triggers_rollback, needs_approval)
-                select ?, k, kind, q, p, params::jsonb, s, a, b, mb, t, case when s = 'QUEUED' then now() end, br, r, tr::boolean, na::boolean
+                                  max_backoff_ms, timeout_ms, queued_at, branch, risk, triggers_rollback, needs_approval, max_lease_losses)
+                select ?, k, kind, q, p, params::jsonb, s, a, b, mb, t, case when s = 'QUEUED' then now() end, br, r, tr::boolean, na::boolean, ?
                 from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
                             ?::text[], ?::text[], ?::text[], ?::text[])
                      as v(k, kind, q, p, params, s, a, b, mb, t, br, r, tr, na)
                 returning id, step_key""")) {
             ps.setObject(1, cycle);
-            ps.setArray(2, texts(c, keys));
-            ps.setArray(3, texts(c, kinds));
-            ps.setArray(4, texts(c, queues));
-            ps.setArray(5, texts(c, prios));
-            ps.setArray(6, texts(c, params));
-            ps.setArray(7, texts(c, statuses));
-            ps.setArray(8, longs(c, attempts));
-            ps.setArray(9, longs(c, backoffs));
-            ps.setArray(10, longs(c, maxBackoffs));
-            ps.setArray(11, longs(c, timeouts));
-            ps.setArray(12, texts(c, branches));
-            ps.setArray(13, texts(c, risks));
-            ps.setArray(14, texts(c, triggers));
-            ps.setArray(15, texts(c, approvals));
+            ps.setInt(2, maxLeaseLosses);
+            ps.setArray(3, texts(c, keys));
+            ps.setArray(4, texts(c, kinds));
+            ps.setArray(5, texts(c, queues));
+            ps.setArray(6, texts(c, prios));
+            ps.setArray(7, texts(c, params));
+            ps.setArray(8, texts(c, statuses));
+            ps.setArray(9, longs(c, attempts));
+            ps.setArray(10, longs(c, backoffs));
+            ps.setArray(11, longs(c, maxBackoffs));
+            ps.setArray(12, longs(c, timeouts));
+            ps.setArray(13, texts(c, branches));
+            ps.setArray(14, texts(c, risks));
+            ps.setArray(15, texts(c, triggers));
+            ps.setArray(16, texts(c, approvals));
             Map<String, Long> ids = new HashMap<>(n * 2);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -188,13 +222,18 @@ public class CycleStore {
         });
     }
 
-    public enum CancelResult { CANCELLED, NOT_FOUND, ALREADY_FINISHED }
+    public enum CancelResult { CANCELLED, ROLLING_BACK, ALREADY_ROLLING_BACK, NOT_FOUND, ALREADY_FINISHED }
 
     /**
-     * Cancels the cycle and every unfinished task; results that arrive later are fenced out. Cancelling a
-     * rollback halfway opens a rollback-failed incident: the target may still run the bad version.
+     * Cancels the cycle. Once a deployment has started (a deploy step recorded its intent) and the cycle has a rollback
+     * branch, cancelling rolls back first unless {@code rollback} is false: the main DAG's unfinished tasks are
+     * cancelled (late results are fenced out) and the rollback branch runs (ROLLING_BACK; the caller advances the
+     * cycle, which ends ROLLED_BACK or, if the rollback fails, FAILED with its incident). A cycle already rolling back
+     * keeps rolling back ({@code ALREADY_ROLLING_BACK}) unless {@code rollback} is false: then the rollback is stopped
+     * too, and since the bad version may still be live, a rollback-failed incident opens. Otherwise every unfinished
+     * task is cancelled and the cycle ends CANCELLED.
      */
-    public CancelResult cancel(UUID cycle, String reason) {
+    public CancelResult cancel(UUID cycle, String actor, boolean rollback) {
         return Jdbc.inTransaction(ds, c -> {
             Optional<Locked> locked = lock(c, cycle);
             if (locked.isEmpty()) {
@@ -203,13 +242,100 @@ public class CycleStore {
             if (locked.get().status().isTerminal()) {
                 return CancelResult.ALREADY_FINISHED;
             }
-            end(c, cycle, CycleStatus.CANCELLED, reason);
+            String reason = "cancelled by " + actor;
             if (locked.get().rollingBack()) {
-                // the bad version may still be live: someone must finish the job
-                incidents.open(c, cycle, IncidentCause.ROLLBACK_FAILED);
+                if (rollback) {
+                    return CancelResult.ALREADY_ROLLING_BACK;
+                }
+                end(c, cycle, CycleStatus.CANCELLED, reason + ", rollback stopped");
+                incidents.open(c, cycle, IncidentCause.ROLLBACK_FAILED); // the bad version may still be live
+                return CancelResult.CANCELLED;
+            }
+            boolean deployed = deployed(c, cycle);
+            if (deployed && rollback && hasRollbackBranch(c, cycle)) {
+                startRollback(c, cycle, RollbackStart.OPERATOR, reason + " after a deployment started", true);
+                return CancelResult.ROLLING_BACK;
+            }
+            end(c, cycle, CycleStatus.CANCELLED, reason);
+            if (deployed) {
+                event(c, cycle, "cycle.rollback_not_run", rollback ? "the cycle has no rollback branch: the deployment it started stays"
+                        : actor + " asked not to roll back: the deployment it started stays");
             }
             return CancelResult.CANCELLED;
         });
+    }
+
+    /** Who started a cycle's rollback; it decides how a recovered cycle ends and whether on-call is paged. */
+    public enum RollbackStart {
+        /** A rollback trigger (deploy, verify, a gate after the deploy) failed. */
+        TRIGGER,
+        /** Another main step failed after a deployment had started (a trigger skipped, a report step failing...). */
+        FAILURE,
+        /** The cycle's deadline passed after a deployment had started. */
+        DEADLINE,
+        /** An operator cancelled the cycle after a deployment had started. */
+        OPERATOR;
+
+        String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        static RollbackStart of(String wire) {
+            return wire == null ? TRIGGER : valueOf(wire.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * Starts the rollback branch: records when and why (the detection time for MTTR is the earliest failure the cycle
+     * recorded since its deployment, or now), starts the rollback deadline, and stops the main DAG: its steps that
+     * have not started are skipped, and with {@code stopMain} (deadline, cancel) the running ones are cancelled too.
+     * The caller advances the cycle to queue the branch.
+     */
+    static void startRollback(Connection c, UUID cycle, RollbackStart by, String cause, boolean stopMain) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                update cycle set failure_detected_at = coalesce((select min(finished_at) from task
+                                                                 where cycle_id = ? and branch = 'main' and status = 'FAILED'
+                                                                   and finished_at >= (select min(recorded_at) from deployment_intent
+                                                                                       where cycle_id = ?)), now()),
+                       rollback_started_by = ?, rollback_cause = left(?, 1200), updated_at = now(),
+                       rollback_deadline_at = now() + rollback_deadline_ms * interval '1 millisecond'
+                where id = ?""")) {
+            ps.setObject(1, cycle);
+            ps.setObject(2, cycle);
+            ps.setString(3, by.wireName());
+            ps.setString(4, cause);
+            ps.setObject(5, cycle);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(stopMain ? """
+                update task set status = 'CANCELLED', error = ?, finished_at = now(), lease_expires_at = null
+                where cycle_id = ? and branch = 'main' and status in ('PENDING', 'QUEUED', 'RUNNING', 'RETRY_WAIT')""" : """
+                update task set status = 'SKIPPED', finished_at = now(), error = ?
+                where cycle_id = ? and branch = 'main' and status = 'PENDING'""")) {
+            ps.setString(1, stopMain ? "cancelled: the rollback started (" + cause + ")" : "not run: the rollback started");
+            ps.setObject(2, cycle);
+            ps.executeUpdate();
+        }
+        event(c, cycle, "cycle.rollback_started", cause);
+    }
+
+    /** Whether a deployment step of the cycle recorded an intent: it may have changed the target. */
+    static boolean deployed(Connection c, UUID cycle) throws SQLException {
+        return exists(c, "select exists (select 1 from deployment_intent where cycle_id = ? and action = 'deploy')", cycle);
+    }
+
+    static boolean hasRollbackBranch(Connection c, UUID cycle) throws SQLException {
+        return exists(c, "select exists (select 1 from task where cycle_id = ? and branch = 'rollback')", cycle);
+    }
+
+    private static boolean exists(Connection c, String sql, UUID cycle) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, cycle);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     /** Ends a cycle early: every unfinished task is cancelled with {@code reason}, then the cycle gets {@code status}. */
@@ -256,12 +382,16 @@ public class CycleStore {
         });
     }
 
-    /** Unfinished cycles past their deadline. */
+    /** Unfinished cycles past their deadline, or whose rollback is past its own. */
     public List<UUID> overdue(int limit) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    select id from cycle where deadline_at < now() and finished_at is null order by deadline_at limit ?""")) {
+                    (select id from cycle where deadline_at < now() and finished_at is null and failure_detected_at is null
+                     order by deadline_at limit ?)
+                    union
+                    (select id from cycle where rollback_deadline_at < now() and finished_at is null order by rollback_deadline_at limit ?)""")) {
                 ps.setInt(1, limit);
+                ps.setInt(2, limit);
                 List<UUID> ids = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -273,25 +403,46 @@ public class CycleStore {
         });
     }
 
-    /** Ends an overdue cycle FAILED, cancelling what is left of it, and opens its incident. */
-    public boolean expire(UUID cycle) {
+    public enum ExpireResult { NOT_DUE, EXPIRED, ROLLING_BACK }
+
+    /**
+     * Past its deadline, a cycle that has started a deployment and has a rollback branch rolls back (ROLLING_BACK: its
+     * main DAG is cancelled, the caller advances it); any other ends FAILED, cancelling what is left, with its
+     * incident. The deadline never stops a rollback: a rollback past its own deadline ends the cycle FAILED with a
+     * rollback-failed incident (the target may still run the bad version).
+     */
+    public ExpireResult expire(UUID cycle) {
         return Jdbc.inTransaction(ds, c -> {
             Optional<Locked> locked = lock(c, cycle);
             if (locked.isEmpty() || locked.get().status().isTerminal()) {
-                return false;
+                return ExpireResult.NOT_DUE;
             }
-            try (PreparedStatement ps = c.prepareStatement("select deadline_at < now() from cycle where id = ?")) {
-                ps.setObject(1, cycle);
+            boolean rollingBack = locked.get().rollingBack();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select case when ? then rollback_deadline_at < now() else deadline_at < now() end, rollback_deadline_ms from cycle where id = ?")) {
+                ps.setBoolean(1, rollingBack);
+                ps.setObject(2, cycle);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next() || !rs.getBoolean(1)) {
-                        return false;
+                        return ExpireResult.NOT_DUE;
+                    }
+                    if (rollingBack) {
+                        end(c, cycle, CycleStatus.FAILED, "rollback not finished within its deadline of "
+                                + java.time.Duration.ofMillis(rs.getLong(2)));
+                        incidents.open(c, cycle, IncidentCause.ROLLBACK_FAILED);
+                        return ExpireResult.EXPIRED;
                     }
                 }
             }
-            boolean rollingBack = locked.get().rollingBack();
-            end(c, cycle, CycleStatus.FAILED, "deadline exceeded while " + (rollingBack ? "rolling back" : locked.get().status()));
-            incidents.open(c, cycle, rollingBack ? IncidentCause.ROLLBACK_FAILED : IncidentCause.DEADLINE_EXCEEDED);
-            return true;
+            String reason = "deadline exceeded while " + locked.get().status();
+            boolean deployed = deployed(c, cycle);
+            if (deployed && hasRollbackBranch(c, cycle)) {
+                startRollback(c, cycle, RollbackStart.DEADLINE, reason + " after a deployment started", true);
+                return ExpireResult.ROLLING_BACK;
+            }
+            end(c, cycle, CycleStatus.FAILED, reason);
+            incidents.open(c, cycle, deployed ? IncidentCause.DEPLOYMENT_NOT_ROLLED_BACK : IncidentCause.DEADLINE_EXCEEDED);
+            return ExpireResult.EXPIRED;
         });
     }
 
@@ -324,15 +475,33 @@ public class CycleStore {
                 ps.setBoolean(2, locked.get().rollingBack());
                 ps.executeUpdate();
             }
+            boolean waits = false;
+            Optional<String[]> target = changedTarget(c, cycle);
+            if (target.isPresent()) {
+                waits = waitForTarget(c, cycle, target.get()[0], CyclePlanner.OnTargetBusy.valueOf(target.get()[1].toUpperCase(java.util.Locale.ROOT)));
+            }
             try (PreparedStatement ps = c.prepareStatement("""
-                    update cycle set status = 'RUNNING', error = null, finished_at = null, updated_at = now(),
-                           rollback_finished_at = null, deadline_at = now() + deadline_ms * interval '1 millisecond'
+                    update cycle set status = ?, error = null, finished_at = null, updated_at = now(),
+                           rollback_finished_at = null, deadline_at = now() + deadline_ms * interval '1 millisecond',
+                           rollback_deadline_at = case when failure_detected_at is not null
+                                                       then now() + rollback_deadline_ms * interval '1 millisecond' end
                     where id = ?""")) {
-                ps.setObject(1, cycle);
+                ps.setString(1, (waits ? CycleStatus.WAITING_FOR_TARGET : CycleStatus.RUNNING).name());
+                ps.setObject(2, cycle);
                 ps.executeUpdate();
             }
             return RetryResult.RESTARTED;
         });
+    }
+
+    /** The target and onTargetBusy of a cycle that changes its target; empty for one that does not. */
+    private static Optional<String[]> changedTarget(Connection c, UUID cycle) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select target, on_target_busy from cycle where id = ? and changes_target")) {
+            ps.setObject(1, cycle);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+            }
+        }
     }
 
     public enum ApprovalResult { DONE, NOT_FOUND, NOT_AWAITING }
@@ -394,18 +563,22 @@ public class CycleStore {
         });
     }
 
-    /** A cycle row locked for this transaction: its status, and whether its rollback branch has started. */
-    record Locked(CycleStatus status, boolean rollingBack) {
+    /**
+     * A cycle row locked for this transaction: its status, whether its rollback branch has started and who started it,
+     * and whether its spec asks for an incident when it fails without a rollback.
+     */
+    record Locked(CycleStatus status, boolean rollingBack, RollbackStart startedBy, boolean incidentOnFailure) {
     }
 
     static Optional<Locked> lock(Connection c, UUID cycle) throws SQLException {
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
         // that every timeline insert takes on it through its foreign key.
         try (PreparedStatement ps = c.prepareStatement(
-                "select status, failure_detected_at is not null from cycle where id = ? for no key update")) {
+                "select status, failure_detected_at is not null, rollback_started_by, incident_on_failure from cycle where id = ? for no key update")) {
             ps.setObject(1, cycle);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Locked(CycleStatus.valueOf(rs.getString(1)), rs.getBoolean(2))) : Optional.empty();
+                return rs.next() ? Optional.of(new Locked(CycleStatus.valueOf(rs.getString(1)), rs.getBoolean(2),
+                        RollbackStart.of(rs.getString(3)), rs.getBoolean(4))) : Optional.empty();
             }
         }
     }
@@ -420,6 +593,7 @@ public class CycleStore {
         }
     }
 
+    /** Ends the cycle with {@code status}; every terminal path comes here, and releases the cycle's target lease. */
     static void finish(Connection c, UUID cycle, CycleStatus status, String error) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "update cycle set status = ?, error = ?, finished_at = now(), updated_at = now() where id = ?")) {
@@ -428,6 +602,7 @@ public class CycleStore {
             ps.setObject(3, cycle);
             ps.executeUpdate();
         }
+        TargetLeases.release(c, cycle);
     }
 
 }

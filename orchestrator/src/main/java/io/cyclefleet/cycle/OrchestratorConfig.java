@@ -58,6 +58,17 @@ public interface OrchestratorConfig {
         /** Steps riskier than this wait for an operator's approval unless the spec sets its own maxAutoRisk. */
         @WithDefault("medium")
         io.cyclefleet.task.Risk maxAutoRisk();
+
+        /** How long a rollback may take, from its start, before it counts as failed (a spec's rollbackDeadline overrides it). */
+        @WithDefault("PT30M")
+        Duration rollbackDeadline();
+
+        /**
+         * How many times a task may lose its worker's lease (worker killed, paused, cut off) and be redelivered without
+         * spending an attempt; the next loss fails it as poison.
+         */
+        @WithDefault("5")
+        int maxLeaseLosses();
     }
 
     interface Metrics {
@@ -79,9 +90,23 @@ public interface OrchestratorConfig {
         @WithDefault("2s")
         Duration dispatchGrace();
 
-        /** A QUEUED task sent this long ago and never claimed is sent again (a lost message; duplicates are fenced). */
+        /**
+         * A QUEUED task sent this long ago and never claimed is looked at: sent again if its stream entry is gone from
+         * Redis (a lost message; duplicates are fenced), left alone while it waits in a backlog.
+         */
         @WithDefault("5m")
         Duration resendAfter();
+
+        /**
+         * A pause in the reconciler's own passes at least this long (Postgres down, every orchestrator down) is a gap:
+         * leases are not judged for lease-grace after it, so that workers can heartbeat first.
+         */
+        @WithDefault("5s")
+        Duration gapAfter();
+
+        /** How long after a gap leases are not expired: a few of the workers' heartbeats, and their result-write backoff. */
+        @WithDefault("15s")
+        Duration leaseGrace();
 
         /** A stream entry unacknowledged this long is taken over and judged from Postgres. Above the lease. */
         @WithDefault("60s")

@@ -87,7 +87,7 @@ public class DashboardResource {
     @GET
     public String fleet() {
         FleetStats.Snapshot s = stats.snapshot();
-        List<DashboardViews.Count> active = List.of("ACCEPTED", "RUNNING", "AWAITING_APPROVAL").stream()
+        List<DashboardViews.Count> active = io.cyclefleet.task.CycleStatus.ACTIVE.stream().map(Enum::name)
                 .map(st -> new DashboardViews.Count(st, s.activeCycles().getOrDefault(st, 0L), "/dashboard/cycles?status=" + st))
                 .toList();
         List<DashboardViews.Count> open = List.of("critical", "error", "warning", "info").stream()
@@ -200,7 +200,18 @@ public class DashboardResource {
             out.add(new DashboardViews.Action("Retry", base + "/retry", "", "Rerun the unfinished steps, keeping what succeeded?", false));
         }
         if (!TERMINAL.contains(c.status())) {
-            out.add(new DashboardViews.Action("Cancel", base + "/cancel", "", "Cancel this cycle? Running steps are stopped.", true));
+            boolean deployed = c.deployments().stream().anyMatch(d -> "deploy".equals(d.action()));
+            if (c.rollback() != null) {
+                out.add(new DashboardViews.Action("Stop the rollback", base + "/cancel?rollback=false", "",
+                        "Stop the rollback too? The target may keep running the new version.", true));
+            } else if (deployed) {
+                out.add(new DashboardViews.Action("Cancel and roll back", base + "/cancel", "",
+                        "Cancel this cycle? It has deployed: the rollback branch runs first.", true));
+                out.add(new DashboardViews.Action("Cancel without rollback", base + "/cancel?rollback=false", "",
+                        "Cancel without rolling back? The target keeps the version this cycle deployed.", true));
+            } else {
+                out.add(new DashboardViews.Action("Cancel", base + "/cancel", "", "Cancel this cycle? Running steps are stopped.", true));
+            }
         }
         return out;
     }

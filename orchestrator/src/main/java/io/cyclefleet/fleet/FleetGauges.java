@@ -28,7 +28,7 @@ import org.jboss.logging.Logger;
 public class FleetGauges {
 
     private static final Logger LOG = Logger.getLogger(FleetGauges.class);
-    private static final List<String> ACTIVE_CYCLE_STATUSES = List.of("ACCEPTED", "RUNNING", "AWAITING_APPROVAL");
+    private static final List<String> ACTIVE_CYCLE_STATUSES = io.cyclefleet.task.CycleStatus.ACTIVE.stream().map(Enum::name).toList();
     private static final List<String> SEVERITIES = List.of("critical", "error", "warning", "info");
 
     private final FleetStats stats;

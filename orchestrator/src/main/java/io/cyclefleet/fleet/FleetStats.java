@@ -61,7 +61,7 @@ public class FleetStats {
                     where status in ('LIVE', 'DRAINING') and last_seen_at > now() - make_interval(secs => ?)
                     group by status""", config.reconciler().workerGoneAfter().toMillis() / 1000.0);
             return new Snapshot(queues(c),
-                    countBy(c, "select status, count(*) from cycle where status in ('ACCEPTED', 'RUNNING', 'AWAITING_APPROVAL') group by status"),
+                    countBy(c, "select status, count(*) from cycle where finished_at is null group by status"),
                     incidents(c), deployments(c),
                     workers.getOrDefault("LIVE", 0L), workers.getOrDefault("DRAINING", 0L),
                     countBy(c, "select 'pending', count(*) from notification where status = 'pending'").getOrDefault("pending", 0L));

@@ -4,6 +4,7 @@ import io.cyclefleet.cycle.CycleAdvancer;
 import io.cyclefleet.cycle.CycleMetrics;
 import io.cyclefleet.cycle.CycleService;
 import io.cyclefleet.cycle.OrchestratorConfig;
+import io.cyclefleet.cycle.TargetLeases;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.RedisTaskQueue;
@@ -23,13 +24,17 @@ import org.jboss.logging.Logger;
 
 /**
  * Keeps Redis and the cycles consistent with Postgres, on one orchestrator at a time. The fast pass
- * (every second) does steps 1-4; the sweep pass (every 10 s) steps 5-7:
+ * (every second) records itself (after a gap, leases get a grace period: {@link ReconcilerProgress}) and does
+ * steps 1-4, then hands free targets to waiting cycles, starts due iterations and enforces deadlines; the sweep
+ * pass (every 10 s) steps 5-7:
  * <ol>
  * <li>Redis lost its data (epoch marker gone)? Every QUEUED task is marked to be sent again.</li>
  * <li>RETRY_WAIT tasks whose time has come move to their next attempt.</li>
- * <li>RUNNING tasks whose lease expired are redelivered at the next attempt, or fail when out of attempts.</li>
+ * <li>RUNNING tasks whose lease expired are redelivered at the next attempt without spending one (a fault is not a
+ *     verdict), or fail as poison past their bound of lease losses.</li>
  * <li>QUEUED tasks not known to be on Redis are sent.</li>
- * <li>QUEUED tasks sent longer than resend-after ago and never claimed are sent again.</li>
+ * <li>QUEUED tasks sent longer than resend-after ago and never claimed are sent again if their stream entry is
+ *     gone (not while they wait in a backlog).</li>
  * <li>Stream entries nobody acknowledged for longer than the orphan idle time are judged from Postgres:
  *     still QUEUED at that attempt means resend; anything else means drop.</li>
  * <li>Cycles with no task queued, running or waiting for a retry, or with a PENDING step whose upstream
@@ -53,9 +58,14 @@ public class Reconciler {
     private final CycleMetrics metrics;
     private final OrchestratorConfig.Reconciler config;
     private final DataSource ds;
+    private final ReconcilerProgress progress;
+    private final TargetLeases targets;
 
     public Reconciler(SingletonLock lock, TaskStore tasks, TaskDispatcher dispatcher, RedisTaskQueue queue,
-                      CycleAdvancer advancer, CycleService cycles, CycleMetrics metrics, OrchestratorConfig config, DataSource ds) {
+                      CycleAdvancer advancer, CycleService cycles, CycleMetrics metrics, OrchestratorConfig config, DataSource ds,
+                      ReconcilerProgress progress, TargetLeases targets) {
+        this.progress = progress;
+        this.targets = targets;
         this.cycles = cycles;
         this.lock = lock;
         this.tasks = tasks;
@@ -96,12 +106,30 @@ public class Reconciler {
     }
 
     void fastPass() {
+        try {
+            progress.recordPass(config.gapAfter(), config.leaseGrace()).ifPresent(gap -> LOG.warnf("the reconciler resumes after a gap "
+                    + "of %d s (Postgres or every orchestrator was down): leases are not judged for %s, so that workers can renew them first",
+                    gap.toSeconds(), config.leaseGrace()));
+        } catch (RuntimeException e) {
+            LOG.warnf("reconciler pass skipped: %s", e.toString()); // Postgres unreachable: nothing below could run either
+            return;
+        }
         step("redis epoch", this::repairLostRedis);
         step("due retries", this::promoteRetries);
         step("expired leases", this::expireLeases);
         step("undispatched", this::dispatchUnsent);
+        step("targets", this::handOffTargets);
         step("due iterations", () -> cycles.startDueIterations(config.batch()));
         step("deadlines", () -> cycles.expireOverdue(config.batch()));
+    }
+
+    /** Cycles waiting for a target nobody holds any more get it, oldest first, and start. */
+    void handOffTargets() {
+        List<UUID> started = targets.handOff(config.batch());
+        if (!started.isEmpty()) {
+            LOG.infof("%d cycle(s) got their target and start", started.size());
+            advancer.advance(started);
+        }
     }
 
     void sweepPass() {
@@ -157,7 +185,7 @@ public class Reconciler {
     void expireLeases() {
         TaskStore.Expired expired = tasks.expireLeases(config.batch());
         if (!expired.requeued().isEmpty()) {
-            LOG.warnf("redelivering %d task(s) whose lease expired", expired.requeued().size());
+            LOG.warnf("redelivering %d task(s) whose lease expired, without spending an attempt", expired.requeued().size());
         }
         metrics.repaired("lease_expired_redelivered", expired.requeued().size());
         metrics.repaired("lease_expired_failed", expired.cyclesWithFailures().size());
@@ -182,15 +210,33 @@ public class Reconciler {
         markAcceptedRunning();
     }
 
+    /**
+     * Looks at tasks sent over resend-after ago and still QUEUED: re-sends those whose stream entry is gone from Redis
+     * (a message lost without the whole dataset going); one still on its stream waits in a backlog or is pending with
+     * a consumer (the orphan sweep's case), and is left alone.
+     */
     void resendStale() {
-        List<QueuedTask> stale = tasks.staleDispatches(config.resendAfter(), config.batch());
-        if (!stale.isEmpty()) {
-            LOG.warnf("%d task(s) sent over %s ago are still queued; sending them again", stale.size(), config.resendAfter());
-            stale.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
-            if (dispatcher.resend(stale)) {
-                metrics.repaired("stale_dispatch_resent", stale.size());
-                metrics.redelivered("resent", stale.size());
+        List<TaskStore.Dispatched> stale = tasks.staleDispatches(config.resendAfter(), config.batch());
+        if (stale.isEmpty()) {
+            return;
+        }
+        List<QueuedTask> candidates = stale.stream().map(TaskStore.Dispatched::task).toList();
+        List<Boolean> present = queue.entriesPresent(candidates, stale.stream().map(TaskStore.Dispatched::entry).toList());
+        List<QueuedTask> lost = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            if (!present.get(i)) {
+                lost.add(candidates.get(i));
             }
+        }
+        if (lost.isEmpty()) {
+            return;
+        }
+        LOG.warnf("%d task(s) sent over %s ago are still queued and their messages are gone from Redis; sending them again",
+                lost.size(), config.resendAfter());
+        lost.stream().map(QueuedTask::queue).distinct().forEach(queue::ensureQueue);
+        if (dispatcher.dispatch(lost)) {
+            metrics.repaired("stale_dispatch_resent", lost.size());
+            metrics.redelivered("resent", lost.size());
         }
     }
 
@@ -224,7 +270,7 @@ public class Reconciler {
             if (!resend.isEmpty()) {
                 LOG.warnf("queue %s: %d task(s) were fetched but never claimed (worker lost?); sending them again", q, resend.size());
             }
-            if (!dispatcher.resend(resend)) {
+            if (!dispatcher.dispatch(resend)) {
                 continue; // the entries stay pending and are taken over again at the next sweep
             }
             queue.drop(orphans);

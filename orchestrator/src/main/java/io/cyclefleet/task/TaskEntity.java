@@ -29,6 +29,9 @@ public class TaskEntity extends PanacheEntityBase {
     public int attempt;
     @Column(name = "max_attempts")
     public int maxAttempts;
+    /** Times an attempt lost its worker's lease (a fault) and was redelivered without spending an attempt. */
+    @Column(name = "lease_losses")
+    public int leaseLosses;
     @Column(name = "worker_id")
     public String workerId;
     @JdbcTypeCode(SqlTypes.JSON)

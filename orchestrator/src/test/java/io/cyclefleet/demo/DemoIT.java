@@ -41,7 +41,7 @@ class DemoIT {
                 "=== cycle 1: deploy v2",
                 "ROLLED_BACK",
                 "=== the incident report",
-                "# [WARNING] Deployment rolled back after a failed verification (demo-target)",
+                "# [WARNING] Deployment rolled back after a failure (demo-target)",
                 "| Target | demo-target |",
                 "Failure detected: deployment-verification step verify failed: verification failed: analysis error_rate failed",
                 "breached result <= 0.05",
