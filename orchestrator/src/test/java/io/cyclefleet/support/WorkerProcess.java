@@ -22,6 +22,9 @@ public final class WorkerProcess implements AutoCloseable {
     /** The test profile's Redis key prefix, unless the run sets another (-D or environment), as Db.URL does. */
     public static final String KEY_PREFIX = System.getProperty("cyclefleet.redis.key-prefix",
             System.getenv().getOrDefault("CYCLEFLEET_REDIS_KEY_PREFIX", "cftest"));
+    /** The orchestrator's Redis, unless the run sets another (-D or environment): the workers must share it. */
+    public static final String REDIS_ADDRESS = System.getProperty("cyclefleet.redis.address",
+            System.getenv().getOrDefault("CYCLEFLEET_REDIS_ADDRESS", "redis://127.0.0.1:6379"));
 
     private final String id;
     private final Process process;
@@ -45,8 +48,10 @@ public final class WorkerProcess implements AutoCloseable {
             this.id = id;
             props.put("cyclefleet.worker.id", id);
             props.put("quarkus.http.port", "0");
-            // the orchestrator's database and key prefix, also when a run points them elsewhere (-D or environment)
+            // the orchestrator's database, Redis and key prefix, also when a run points them elsewhere
+            // (-D or environment)
             props.put("quarkus.datasource.jdbc.url", Db.URL);
+            props.put("cyclefleet.redis.address", REDIS_ADDRESS);
             props.put("cyclefleet.redis.key-prefix", KEY_PREFIX);
             props.put("cyclefleet.worker.lease", "3s");
             props.put("cyclefleet.worker.heartbeat", "500ms");
