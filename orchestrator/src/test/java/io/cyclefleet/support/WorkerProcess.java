@@ -43,6 +43,7 @@ public final class WorkerProcess implements AutoCloseable {
     public static final class Builder {
         private final String id;
         private final Map<String, String> props = new TreeMap<>();
+        private final List<String> prefix = new ArrayList<>();
 
         private Builder(String id) {
             this.id = id;
@@ -66,12 +67,22 @@ public final class WorkerProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Words the worker's command line runs behind, e.g. {@code ip netns exec NS} or {@code faketime ...}.
+         * The prefix must exec the JVM (not fork it), so that {@link WorkerProcess#pid()} and the signals reach
+         * the worker itself.
+         */
+        public Builder prefix(List<String> words) {
+            prefix.addAll(words);
+            return this;
+        }
+
         public WorkerProcess start() throws IOException {
             if (!Files.exists(JAR)) {
                 throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: build the worker first "
                         + "(./mvnw -B verify builds modules in order; or ./mvnw -pl worker -am -DskipTests package)");
             }
-            List<String> cmd = new ArrayList<>();
+            List<String> cmd = new ArrayList<>(prefix);
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-XX:+UseSerialGC");
             cmd.add("-XX:TieredStopAtLevel=1");
