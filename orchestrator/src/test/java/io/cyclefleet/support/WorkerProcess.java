@@ -22,6 +22,9 @@ public final class WorkerProcess implements AutoCloseable {
     /** The test profile's Redis key prefix, unless the run sets another (-D or environment), as Db.URL does. */
     public static final String KEY_PREFIX = System.getProperty("cyclefleet.redis.key-prefix",
             System.getenv().getOrDefault("CYCLEFLEET_REDIS_KEY_PREFIX", "cftest"));
+    /** The orchestrator's Redis, unless the run sets another (-D or environment): the workers must share it. */
+    public static final String REDIS_ADDRESS = System.getProperty("cyclefleet.redis.address",
+            System.getenv().getOrDefault("CYCLEFLEET_REDIS_ADDRESS", "redis://127.0.0.1:6379"));
 
     private final String id;
     private final Process process;
@@ -40,13 +43,16 @@ public final class WorkerProcess implements AutoCloseable {
     public static final class Builder {
         private final String id;
         private final Map<String, String> props = new TreeMap<>();
+        private final List<String> prefix = new ArrayList<>();
 
         private Builder(String id) {
             this.id = id;
             props.put("cyclefleet.worker.id", id);
             props.put("quarkus.http.port", "0");
-            // the orchestrator's database and key prefix, also when a run points them elsewhere (-D or environment)
+            // the orchestrator's database, Redis and key prefix, also when a run points them elsewhere
+            // (-D or environment)
             props.put("quarkus.datasource.jdbc.url", Db.URL);
+            props.put("cyclefleet.redis.address", REDIS_ADDRESS);
             props.put("cyclefleet.redis.key-prefix", KEY_PREFIX);
             // its Redis too (the environment is inherited; a -D of the test JVM is not)
             String redis = System.getProperty("cyclefleet.redis.address");
@@ -66,12 +72,22 @@ public final class WorkerProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Words the worker's command line runs behind, e.g. {@code ip netns exec NS} or {@code faketime ...}.
+         * The prefix must exec the JVM (not fork it), so that {@link WorkerProcess#pid()} and the signals reach
+         * the worker itself.
+         */
+        public Builder prefix(List<String> words) {
+            prefix.addAll(words);
+            return this;
+        }
+
         public WorkerProcess start() throws IOException {
             if (!Files.exists(JAR)) {
                 throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: build the worker first "
                         + "(./mvnw -B verify builds modules in order; or ./mvnw -pl worker -am -DskipTests package)");
             }
-            List<String> cmd = new ArrayList<>();
+            List<String> cmd = new ArrayList<>(prefix);
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-XX:+UseSerialGC");
             cmd.add("-XX:TieredStopAtLevel=1");
