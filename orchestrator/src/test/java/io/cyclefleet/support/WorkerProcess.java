@@ -54,11 +54,6 @@ public final class WorkerProcess implements AutoCloseable {
             props.put("quarkus.datasource.jdbc.url", Db.URL);
             props.put("cyclefleet.redis.address", REDIS_ADDRESS);
             props.put("cyclefleet.redis.key-prefix", KEY_PREFIX);
-            // its Redis too (the environment is inherited; a -D of the test JVM is not)
-            String redis = System.getProperty("cyclefleet.redis.address");
-            if (redis != null) {
-                props.put("cyclefleet.redis.address", redis);
-            }
             props.put("cyclefleet.worker.lease", "3s");
             props.put("cyclefleet.worker.heartbeat", "500ms");
             props.put("cyclefleet.worker.fetch-block", "500ms");
