@@ -286,25 +286,28 @@ public class CycleStore {
     }
 
     /**
-     * Starts the rollback branch: records when and why (the detection time for MTTR is the earliest failure the cycle
-     * recorded since its deployment, or now), starts the rollback deadline, and stops the main DAG: its steps that
+     * Starts the rollback branch: records when and why (the detection time for MTTR is when the earliest failed main
+     * step since the cycle's first deployment intent ended; for a deadline or a cancel, now), starts the rollback deadline, and stops the main DAG: its steps that
      * have not started are skipped, and with {@code stopMain} (deadline, cancel) the running ones are cancelled too.
      * The caller advances the cycle to queue the branch.
      */
     static void startRollback(Connection c, UUID cycle, RollbackStart by, String cause, boolean stopMain) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                update cycle set failure_detected_at = coalesce((select min(finished_at) from task
-                                                                 where cycle_id = ? and branch = 'main' and status = 'FAILED'
-                                                                   and finished_at >= (select min(recorded_at) from deployment_intent
-                                                                                       where cycle_id = ?)), now()),
+                update cycle set failure_detected_at = case when ? then now() else coalesce(
+                           (select min(finished_at) from task
+                            where cycle_id = ? and branch = 'main' and status = 'FAILED'
+                              and finished_at >= coalesce((select min(recorded_at) from deployment_intent where cycle_id = ?), '-infinity')),
+                           now()) end,
                        rollback_started_by = ?, rollback_cause = left(?, 1200), updated_at = now(),
                        rollback_deadline_at = now() + rollback_deadline_ms * interval '1 millisecond'
                 where id = ?""")) {
-            ps.setObject(1, cycle);
+            // a step's failure was detected when it ended (MTTR runs from there); a deadline or a cancel, now
+            ps.setBoolean(1, by == RollbackStart.DEADLINE || by == RollbackStart.OPERATOR);
             ps.setObject(2, cycle);
-            ps.setString(3, by.wireName());
-            ps.setString(4, cause);
-            ps.setObject(5, cycle);
+            ps.setObject(3, cycle);
+            ps.setString(4, by.wireName());
+            ps.setString(5, cause);
+            ps.setObject(6, cycle);
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement(stopMain ? """

@@ -183,12 +183,16 @@ class CycleSemanticsTest {
     }
 
     @Test
-    void cancellingARollbackHalfwayOpensACriticalIncident() {
+    void aCancelDoesNotStopARollbackUnlessAskedAndStoppingItOpensACriticalIncident() {
         UUID id = submit(standard("svc-cancelled", stepOverride("verify", "fail", FAILS),
                 stepOverride("rollback", "sleep", Map.of("duration", "PT20S"))));
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> "RUNNING".equals(Cycles.get(id).getString("tasks.find { it.key == 'rollback' }.status")));
-        given().post("/api/v1/cycles/" + id + "/cancel").then().statusCode(200);
+        given().post("/api/v1/cycles/" + id + "/cancel").then().statusCode(409)
+                .body("message", org.hamcrest.Matchers.containsString("rollback=false"));
+        assertEquals("RUNNING", Cycles.get(id).getString("tasks.find { it.key == 'rollback' }.status"), "the rollback goes on");
+        given().post("/api/v1/cycles/" + id + "/cancel?rollback=maybe").then().statusCode(400);
+        given().post("/api/v1/cycles/" + id + "/cancel?rollback=false").then().statusCode(200);
         assertEquals("CANCELLED", Cycles.get(id).getString("status"));
         assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-cancelled:rollback-failed' and severity = 'critical'"));
     }

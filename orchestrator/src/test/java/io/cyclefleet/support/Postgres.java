@@ -29,6 +29,24 @@ public final class Postgres {
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Db.count("select 1") == 1);
     }
 
+    /** Stops PostgreSQL, checks that it stays unreachable for {@code outage}, and starts it again (also on failure). */
+    public static void downFor(Duration outage) throws Exception {
+        stop();
+        try {
+            await().during(outage).atMost(outage.plusSeconds(10)).pollInterval(Duration.ofSeconds(1)).until(() -> !reachable());
+        } finally {
+            start();
+        }
+    }
+
+    private static boolean reachable() {
+        try {
+            return Db.count("select 1") == 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     private static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

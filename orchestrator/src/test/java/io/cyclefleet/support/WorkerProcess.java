@@ -67,6 +67,11 @@ public final class WorkerProcess implements AutoCloseable {
             return this;
         }
 
+        public Builder with(Map<String, String> properties) {
+            props.putAll(properties);
+            return this;
+        }
+
         /**
          * Words the worker's command line runs behind, e.g. {@code ip netns exec NS} or {@code faketime ...}.
          * The prefix must exec the JVM (not fork it), so that {@link WorkerProcess#pid()} and the signals reach
@@ -114,6 +119,23 @@ public final class WorkerProcess implements AutoCloseable {
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGSTOP: the JVM freezes (a long GC pause, a stopped VM); the processes it started run on. */
+    public void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
     }
 
     /** SIGTERM, as Kubernetes sends on scale-down; returns how long the process took to exit. */

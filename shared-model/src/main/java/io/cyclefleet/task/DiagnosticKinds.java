@@ -93,4 +93,23 @@ public final class DiagnosticKinds {
             Params.integer(params == null ? null : params.get("times"), path + ".times", v, true, 0, RetryPolicy.MAX_ATTEMPTS_LIMIT);
         }
     }
+
+    /**
+     * Runs for {@code params.duration} ignoring interruption on its first {@code params.times} attempts (every
+     * attempt when absent), then succeeds at once: a handler that will not stop, for the worker's hang detection.
+     */
+    @ApplicationScoped
+    public static class Hang implements TaskKindContract {
+        @Override
+        public String kind() {
+            return "hang";
+        }
+
+        @Override
+        public void validateParams(JsonNode params, String path, Violations v) {
+            Params.onlyKnown(params, path, v, Set.of("duration", "times"));
+            Params.duration(params == null ? null : params.get("duration"), path + ".duration", v, true, Sleep.MAX);
+            Params.integer(params == null ? null : params.get("times"), path + ".times", v, false, 0, RetryPolicy.MAX_ATTEMPTS_LIMIT);
+        }
+    }
 }

@@ -78,4 +78,30 @@ public final class DiagnosticHandlers {
             return new TaskResult(null, metrics, score == null || score.isNull() ? null : score.asDouble());
         }
     }
+
+    @ApplicationScoped
+    public static class Hang implements TaskHandler {
+        @Override
+        public String kind() {
+            return "hang";
+        }
+
+        @Override
+        public TaskResult handle(TaskContext context) {
+            JsonNode times = context.params().get("times");
+            if (times != null && context.attempt() > times.asInt()) {
+                return TaskResult.of(JSON.objectNode().put("hung", false).put("attempt", context.attempt()));
+            }
+            long end = System.nanoTime() + Params.parseDuration(context.params().path("duration").asText()).toNanos();
+            int ignored = 0;
+            for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+                try {
+                    Thread.sleep(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    ignored++; // on purpose: this kind stands for a handler that does not stop when asked
+                }
+            }
+            return TaskResult.of(JSON.objectNode().put("hung", true).put("interruptsIgnored", ignored));
+        }
+    }
 }

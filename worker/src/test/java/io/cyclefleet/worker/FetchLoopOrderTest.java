@@ -98,7 +98,7 @@ class FetchLoopOrderTest {
         List<String> started = Collections.synchronizedList(new ArrayList<>());
         ExecutorService single = Executors.newSingleThreadExecutor();
         loop[0] = new FetchLoop("q", "w", queue, store, new InFlight(8), 8, Duration.ofSeconds(1), Duration.ofMillis(10),
-                single, run -> started.add(run.task.id() + "@" + run.task.attempt()), new WorkerMetrics(new SimpleMeterRegistry()));
+                single, run -> started.add(run.task.id() + "@" + run.task.attempt()), new WorkerMetrics(new SimpleMeterRegistry()), () -> false);
         loop[0].run();
         single.shutdown();
         single.awaitTermination(5, TimeUnit.SECONDS);

@@ -15,7 +15,7 @@ class InFlightTest {
     private static TaskRun run(long id) {
         ClaimedTask t = new ClaimedTask(id, 1, UUID.randomUUID(), "k" + id, "noop", "{}", Duration.ofSeconds(1),
                 new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), "default", Priority.NORMAL, Duration.ZERO);
-        return new TaskRun(t, new Delivery("default", Priority.NORMAL, "1-" + id, id, 1));
+        return new TaskRun(t, new Delivery("default", Priority.NORMAL, "1-" + id, id, 1), System.nanoTime());
     }
 
     @Test
