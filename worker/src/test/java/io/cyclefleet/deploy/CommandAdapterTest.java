@@ -2,7 +2,6 @@ package io.cyclefleet.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,18 +13,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command adapter running a real script that keeps the "deployed" version in a file. */
+/** The command adapter running a real script that keeps the "deployed" version in a file, driven as Deployments drives it. */
 class CommandAdapterTest {
+
+    private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
 
     @TempDir
     Path dir;
+
+    private final CommandAdapter adapter = new CommandAdapter();
+    private final TaskContext context = new TaskContext(1, UUID.randomUUID(), "deploy", 1, new ObjectMapper().createObjectNode(),
+            Instant.now().plusSeconds(60));
 
     /** deploy VERSION writes it; version prints it; "fail" as a version makes deploy exit 7. */
     private Path script() throws Exception {
@@ -43,70 +48,65 @@ class CommandAdapterTest {
         return s;
     }
 
-    static AdapterConfig.Adapter settings(String deploy, String rollback, String current, String workDir, Duration timeout) {
-        return settings(deploy, rollback, current, workDir, timeout, Map.of());
+    private NamedAdapter adapter(String deploy, String rollback, String current, Duration timeout, Map<String, String> environment) {
+        return new NamedAdapter("demo", AdapterSettings.command(deploy, rollback, current, dir.toString(), timeout, environment));
     }
 
-    static AdapterConfig.Adapter settings(String deploy, String rollback, String current, String workDir, Duration timeout,
-                                          Map<String, String> environment) {
-        return new AdapterConfig.Adapter() {
-            public String type() { return "command"; }
-            public String versionPattern() { return "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}"; }
-            public Duration timeout() { return timeout; }
-            public Optional<String> deployCommand() { return Optional.ofNullable(deploy); }
-            public Optional<String> rollbackCommand() { return Optional.ofNullable(rollback); }
-            public Optional<String> currentVersionCommand() { return Optional.ofNullable(current); }
-            public Optional<String> workingDirectory() { return Optional.of(workDir); }
-            public Map<String, String> environment() { return environment; }
-            public Optional<String> url() { return Optional.empty(); }
-            public Optional<String> namespace() { return Optional.empty(); }
-            public Optional<String> deployment() { return Optional.empty(); }
-            public Optional<String> container() { return Optional.empty(); }
-            public String imageTemplate() { return "{{version}}"; }
-        };
-    }
-
-    private NamedAdapter adapter(Duration timeout) throws Exception {
+    /** deploy-command and rollback-command set the version, current-version-command reads it. */
+    private NamedAdapter demo() throws Exception {
         String s = script().toString();
-        return new NamedAdapter("demo", settings(s + " deploy {{version}}", s + " deploy {{version}}", s + " version", dir.toString(), timeout));
+        return adapter(s + " deploy {{version}}", s + " deploy {{version}}", s + " version", TEN_SECONDS, Map.of());
     }
 
-    static TaskContext context() {
-        return new TaskContext(1, UUID.randomUUID(), "deploy", 1, new ObjectMapper().createObjectNode(), Instant.now().plusSeconds(60));
+    /** A deploy as Deployments makes it: observe, then converge. */
+    private Deployed deploy(NamedAdapter a, String version, long token) throws Exception {
+        return adapter.converge(a, TestIntents.deploy(token, version, adapter.observe(a, context), a.settings().timeout()), context);
+    }
+
+    private String current() throws Exception {
+        return Files.readString(dir.resolve("current")).strip();
     }
 
     @Test
-    void deployRecordsThePreviousVersionAndRollbackReturnsToIt() throws Exception {
-        CommandAdapter a = new CommandAdapter();
-        NamedAdapter demo = adapter(Duration.ofSeconds(10));
-        Deployed first = a.deploy(demo, "v1", context());
-        assertNull(first.previousVersion(), "nothing ran before");
-        Deployed second = a.deploy(demo, "v2", context());
+    void deployAndRollbackConvergeAndReportWhatTheyReplaced() throws Exception {
+        NamedAdapter demo = demo();
+        assertEquals(new Observed(null, true, Map.of()), adapter.observe(demo, context), "the command says nothing runs");
+        Deployed first = deploy(demo, "v1", 1);
+        assertEquals(null, first.previousVersion(), "nothing ran before");
+        Observed before = adapter.observe(demo, context);
+        assertEquals(Observed.version("v1"), before);
+
+        Deployed second = deploy(demo, "v2", 2);
         assertEquals("v1", second.previousVersion());
-        assertEquals("v2", Files.readString(dir.resolve("current")).strip());
-        Deployed back = a.rollback(demo, second, context());
+        assertEquals("v2", current());
+        assertEquals("deployed v2", second.details().get("outputTail"));
+        assertEquals(0, second.details().get("exitCode"));
+
+        Deployed back = adapter.converge(demo, TestIntents.rollback(3, "v1", adapter.observe(demo, context), before.state(), TEN_SECONDS),
+                context);
         assertEquals("v1", back.version());
         assertEquals("v2", back.previousVersion());
-        assertEquals("v1", Files.readString(dir.resolve("current")).strip());
+        assertEquals("v1", current());
     }
 
     @Test
-    void aFailingDeployNamesTheAdapterAndOutputAndStillRecordsWhereToRollBackTo() throws Exception {
-        NamedAdapter demo = adapter(Duration.ofSeconds(10));
-        new CommandAdapter().deploy(demo, "v1", context());
-        TaskFailure f = assertThrows(TaskFailure.class, () -> new CommandAdapter().deploy(demo, "fail", context()));
+    void aFailingDeployNamesTheAdapterAndTheOutput() throws Exception {
+        NamedAdapter demo = demo();
+        deploy(demo, "v1", 1);
+        TaskFailure f = assertThrows(TaskFailure.class, () -> deploy(demo, "fail", 2));
         assertFalse(f.retryable());
-        assertTrue(f.getMessage().contains("adapter 'demo': deploy command") && f.getMessage().contains("exited 7: boom: disk full"), f.getMessage());
-        assertEquals("v1", f.measured().summary().get("previousVersion").asText());
+        assertTrue(f.getMessage().contains("adapter 'demo': deploy command") && f.getMessage().contains("exited 7: boom: disk full"),
+                f.getMessage());
     }
 
     @Test
     void aCommandPastItsTimeoutIsKilled() throws Exception {
         String s = script().toString();
-        NamedAdapter slow = new NamedAdapter("slow", settings(s + " slow", null, null, dir.toString(), Duration.ofMillis(500)));
+        NamedAdapter slow = adapter(s + " slow", null, null, Duration.ofMillis(500), Map.of());
         long start = System.nanoTime();
-        TaskFailure f = assertThrows(TaskFailure.class, () -> new CommandAdapter().deploy(slow, "v1", context()));
-        assertTrue(f.getMessage().contains("killed after its timeout of PT0.5S"), f.getMessage());
+        TaskFailure f = assertThrows(TaskFailure.class, () -> deploy(slow, "v1", 1));
+        assertTrue(f.getMessage().contains("killed after its timeout of PT0."), f.getMessage());
+        assertTrue(f.retryable(), "a timeout is not a verdict on the version");
         assertTrue(System.nanoTime() - start < 10_000_000_000L, "returned without waiting for the command");
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(s + " slow")),
                 "the process is gone");
@@ -119,16 +119,14 @@ class CommandAdapterTest {
                 .map(Map.Entry::getKey).findFirst().orElse(null);
         Assumptions.assumeTrue(workerOnly != null, "the test JVM has no environment variable to leave out");
         String s = script().toString();
-        NamedAdapter env = new NamedAdapter("env", settings(s + " env " + workerOnly, null, null, dir.toString(), Duration.ofSeconds(10),
-                Map.of("DEPLOY_PROFILE", "canary")));
-        assertEquals("profile=[canary] path=[set] " + workerOnly + "=[]",
-                new CommandAdapter().deploy(env, "v1", context()).details().get("outputTail"),
+        NamedAdapter env = adapter(s + " env " + workerOnly, null, null, TEN_SECONDS, Map.of("DEPLOY_PROFILE", "canary"));
+        assertEquals("profile=[canary] path=[set] " + workerOnly + "=[]", deploy(env, "v1", 1).details().get("outputTail"),
                 "the configured variable and PATH are passed on, the worker's " + workerOnly + " is not");
     }
 
     @Test
     void aVersionTheAdapterDoesNotAcceptIsRefusedBeforeAnythingRuns() throws Exception {
-        NamedAdapter demo = adapter(Duration.ofSeconds(10));
+        NamedAdapter demo = demo();
         TaskFailure f = assertThrows(TaskFailure.class, () -> Adapters.checkVersion(demo, "v1; rm -rf /"));
         assertFalse(f.retryable());
         assertFalse(Files.exists(dir.resolve("current")));
@@ -136,7 +134,7 @@ class CommandAdapterTest {
 
     @Test
     void placeholdersFillSingleArgumentsNeverAShell() throws Exception {
-        assertEquals(java.util.List.of("helm", "upgrade", "app", "--set", "image.tag=v1 && reboot"),
+        assertEquals(List.of("helm", "upgrade", "app", "--set", "image.tag=v1 && reboot"),
                 Commands.argv("helm upgrade app --set image.tag={{version}}", Map.of("version", "v1 && reboot")));
         TaskFailure f = assertThrows(TaskFailure.class, () -> Commands.argv("x {{previousVersion}}", Map.of()));
         assertTrue(f.getMessage().contains("needs {{previousVersion}}"), f.getMessage());

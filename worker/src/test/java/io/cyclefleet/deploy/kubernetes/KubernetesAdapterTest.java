@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.deploy.Deployed;
 import io.cyclefleet.deploy.NamedAdapter;
+import io.cyclefleet.deploy.Observed;
 import io.cyclefleet.deploy.RolloutStatus;
+import io.cyclefleet.deploy.TestIntents;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Outbound;
@@ -25,10 +28,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The Kubernetes adapter against fabric8's mock API server (CRUD mode), driven as {@code Deployments} drives it:
+ * observe, then converge with an intent.
+ */
 class KubernetesAdapterTest {
 
     private static final String V1 = "registry.example/shop/web:1.0";
     private static final String V2 = "registry.example/shop/web:2.0";
+    private static final Duration ACT_FOR = Duration.ofMinutes(1);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private MockCluster cluster;
@@ -36,6 +44,7 @@ class KubernetesAdapterTest {
     private final NamedAdapter prod = MockCluster.adapter(null);
     private final UUID cycle = UUID.randomUUID();
     private final TaskContext deployTask = MockCluster.context(11, cycle, 1);
+    private final TaskContext rollbackTask = MockCluster.context(13, cycle, 1);
 
     @BeforeEach
     void start() {
@@ -48,61 +57,47 @@ class KubernetesAdapterTest {
         cluster.close();
     }
 
+    /** A deploy as Deployments makes it: observe, then converge with the fencing token {@code token}. */
+    private Deployed deploy(NamedAdapter a, String version, long token) throws Exception {
+        Observed seen = adapter.observe(a, deployTask);
+        return adapter.converge(a, TestIntents.deploy(token, version, seen, ACT_FOR), deployTask);
+    }
+
+    /** A rollback as Deployments makes it: observe, then converge to what the deploy observed. */
+    private Deployed rollback(Observed deployObserved, long token) throws Exception {
+        Observed seen = adapter.observe(prod, rollbackTask);
+        return adapter.converge(prod, TestIntents.rollback(token, deployObserved.version(), seen, deployObserved.state(), ACT_FOR),
+                rollbackTask);
+    }
+
     @Test
-    void deploySetsTheImageAndRecordsThePreviousImageAndRevision() throws Exception {
+    void convergeSetsTheImageAndReportsThePreviousImageAndRevision() throws Exception {
         cluster.createDeployment(Map.of("app", V1));
 
-        Deployed d = adapter.deploy(prod, "2.0", deployTask);
+        Deployed d = deploy(prod, "2.0", 41);
 
         assertEquals(V2, cluster.image("app"), "the Deployment's container runs the new image");
         assertEquals("prod", d.adapter());
         assertEquals("2.0", d.version());
-        assertEquals("1.0", d.previousVersion(), "the previous image matches the template: its version is recorded");
+        assertEquals("1.0", d.previousVersion(), "the previous image matches the template: its version is reported");
         assertEquals(NAMESPACE, d.details().get("namespace"));
         assertEquals(DEPLOYMENT, d.details().get("deployment"));
         assertEquals("app", d.details().get("container"));
         assertEquals(V1, d.details().get("previousImage"));
         assertEquals(V2, d.details().get("image"));
         assertEquals("4", d.details().get("previousRevision"));
+        assertEquals(41L, d.details().get("fencingToken"));
         assertEquals(cluster.generation(), ((Number) d.details().get("generation")).longValue());
         assertEquals(cluster.client().getMasterUrl().toString().replaceAll("/$", ""), d.details().get("apiServer"));
+        assertFalse(d.details().containsKey("unchanged"), d.details().toString());
 
-        JsonNode record = JSON.readTree(cluster.get().getMetadata().getAnnotations().get(KubernetesAdapter.LAST_DEPLOY));
+        JsonNode record = JSON.readTree(cluster.get().getMetadata().getAnnotations().get(KubernetesAdapter.LAST_CHANGE));
         assertEquals(11, record.path("task").asLong());
         assertEquals(V1, record.path("previousImage").asText());
         assertEquals("4", record.path("previousRevision").asText());
         Map<String, String> podAnnotations = cluster.get().getSpec().getTemplate().getMetadata().getAnnotations();
-        assertFalse(podAnnotations != null && podAnnotations.containsKey(KubernetesAdapter.LAST_DEPLOY),
+        assertFalse(podAnnotations != null && podAnnotations.containsKey(KubernetesAdapter.LAST_CHANGE),
                 "the record is on the Deployment, not on the pod template (which would roll the pods): " + podAnnotations);
-    }
-
-    @Test
-    void deployingTheImageThatRunsIsANoOpThatSucceeds() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        String before = cluster.get().getMetadata().getResourceVersion();
-
-        Deployed d = adapter.deploy(prod, "1.0", deployTask);
-
-        assertEquals(before, cluster.get().getMetadata().getResourceVersion(), "nothing was written");
-        assertEquals("1.0", d.previousVersion());
-        assertEquals(V1, d.details().get("previousImage"));
-        assertEquals(true, d.details().get("unchanged"));
-    }
-
-    @Test
-    void aDeployRunAgainAfterItsPatchWentThroughReportsTheImageItReplacedNotItsOwn() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        adapter.deploy(prod, "2.0", deployTask); // its result lost: the worker died, or the response timed out
-
-        Deployed again = adapter.deploy(prod, "2.0", MockCluster.context(11, cycle, 2));
-        assertEquals(V1, again.details().get("previousImage"), "the redelivered attempt finds its own record");
-        assertEquals("1.0", again.previousVersion());
-        assertEquals("4", again.details().get("previousRevision"));
-        assertEquals(true, again.details().get("repeated"));
-
-        Deployed other = adapter.deploy(prod, "2.0", MockCluster.context(12, cycle, 1));
-        assertEquals(V2, other.details().get("previousImage"), "another task deploying what runs changes nothing");
-        assertEquals(true, other.details().get("unchanged"));
     }
 
     @Test
@@ -110,7 +105,7 @@ class KubernetesAdapterTest {
         cluster.createDeployment(Map.of("app", V1));
         assertTrue(status().done(), "the starting Deployment is rolled out: " + status());
 
-        adapter.deploy(prod, "2.0", deployTask);
+        deploy(prod, "2.0", 41);
         long generation = cluster.generation();
         cluster.setStatus(generation - 1, 3, 3, 3, 3, null);
         RolloutStatus s = status();
@@ -149,12 +144,13 @@ class KubernetesAdapterTest {
     }
 
     @Test
-    void rollbackPutsBackTheRecordedPreviousImage() throws Exception {
+    void aRollbackPutsBackThePreviousImageAndARepeatedOneChangesNoImage() throws Exception {
         cluster.createDeployment(Map.of("app", V1));
-        Deployed deployed = adapter.deploy(prod, "2.0", deployTask);
+        Observed before = adapter.observe(prod, deployTask);
+        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
         assertEquals(V2, cluster.image("app"));
 
-        Deployed back = adapter.rollback(prod, deployed, MockCluster.context(13, cycle, 1));
+        Deployed back = rollback(before, 42);
 
         assertEquals(V1, cluster.image("app"));
         assertEquals("1.0", back.version(), "rolled back to the version the deploy replaced");
@@ -162,46 +158,41 @@ class KubernetesAdapterTest {
         assertEquals(V2, back.details().get("previousImage"));
         assertEquals(V1, back.details().get("image"));
 
-        Deployed again = adapter.rollback(prod, deployed, MockCluster.context(13, cycle, 2));
+        Deployed again = rollback(before, 43);
         assertEquals(V1, cluster.image("app"));
         assertEquals(true, again.details().get("unchanged"), "a repeated rollback finds the image back already");
     }
 
     @Test
-    void rollbackReadsARecordThatWentThroughJsonAndFallsBackToThePreviousVersionThroughTheTemplate() throws Exception {
+    void aRollbackReadsARestoreStateThatWentThroughJsonAndWithoutOneGoesThroughTheTemplate() throws Exception {
         cluster.createDeployment(Map.of("app", V1));
-        Deployed deployed = adapter.deploy(prod, "2.0", deployTask);
-        Deployed stored = JSON.readValue(JSON.writeValueAsString(deployed), Deployed.class);
-        adapter.rollback(prod, stored, deployTask);
+        Observed before = adapter.observe(prod, deployTask);
+        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
+        // deployment_intent.observed is jsonb: what comes back is what JSON keeps of the state
+        Map<String, Object> stored = JSON.readValue(JSON.writeValueAsString(before.state()), new TypeReference<>() {
+        });
+        Observed seen = adapter.observe(prod, rollbackTask);
+        adapter.converge(prod, TestIntents.rollback(42, "1.0", seen, stored, ACT_FOR), rollbackTask);
         assertEquals(V1, cluster.image("app"));
 
-        adapter.deploy(prod, "2.0", MockCluster.context(14, cycle, 1));
-        Deployed versionOnly = new Deployed("prod", "2.0", "1.0", null);
-        adapter.rollback(prod, versionOnly, deployTask);
-        assertEquals(V1, cluster.image("app"));
+        deploy(prod, "2.0", 43);
+        seen = adapter.observe(prod, rollbackTask);
+        adapter.converge(prod, TestIntents.rollback(44, "1.0", seen, Map.of(), ACT_FOR), rollbackTask);
+        assertEquals(V1, cluster.image("app"), "no observed state (a version learned from the target): the template makes the image");
     }
 
     @Test
-    void rollbackWithoutARecordedDeployFailsWithoutRetry() throws Exception {
+    void aRollbackRefusesARestoreStateOfAnotherDeployment() throws Exception {
         cluster.createDeployment(Map.of("app", V1));
-        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.rollback(prod, null, deployTask));
-        assertFalse(f.retryable());
-        assertTrue(f.getMessage().contains("nothing to roll back to"), f.getMessage());
+        Observed before = adapter.observe(prod, deployTask);
+        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
+        Map<String, Object> elsewhere = new LinkedHashMap<>(before.state());
+        elsewhere.put("deployment", "api");
+        Observed seen = adapter.observe(prod, rollbackTask);
 
-        TaskFailure empty = assertThrows(TaskFailure.class,
-                () -> adapter.rollback(prod, new Deployed("prod", "2.0", null, Map.of()), deployTask));
-        assertFalse(empty.retryable());
-        assertTrue(empty.getMessage().contains("no previous image or version"), empty.getMessage());
-        assertEquals(V1, cluster.image("app"));
-    }
-
-    @Test
-    void rollbackRefusesARecordOfAnotherDeployment() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        Map<String, Object> details = new LinkedHashMap<>(adapter.deploy(prod, "2.0", deployTask).details());
-        details.put("deployment", "api");
         TaskFailure f = assertThrows(TaskFailure.class,
-                () -> adapter.rollback(prod, new Deployed("prod", "2.0", "1.0", details), deployTask));
+                () -> adapter.converge(prod, TestIntents.rollback(42, "1.0", seen, elsewhere, ACT_FOR), rollbackTask));
+
         assertFalse(f.retryable());
         assertTrue(f.getMessage().contains("shop/api") && f.getMessage().contains("shop/web"), f.getMessage());
         assertEquals(V2, cluster.image("app"), "nothing rolled back");
@@ -211,9 +202,9 @@ class KubernetesAdapterTest {
     void aMissingDeploymentFailsWithoutRetryNamingNamespaceAndName() {
         NamedAdapter missing = MockCluster.adapter(NAMESPACE, "nope");
         for (Attempt a : new Attempt[] {
-                () -> adapter.deploy(missing, "2.0", deployTask),
-                () -> adapter.rolloutStatus(missing, deployTask),
-                () -> adapter.rollback(missing, new Deployed("prod", "2.0", "1.0", null), deployTask)}) {
+                () -> adapter.observe(missing, deployTask),
+                () -> adapter.converge(missing, TestIntents.deploy(41, "2.0", Observed.version("1.0"), ACT_FOR), deployTask),
+                () -> adapter.rolloutStatus(missing, deployTask)}) {
             TaskFailure f = assertThrows(TaskFailure.class, a::run);
             assertFalse(f.retryable(), f.getMessage());
             assertTrue(f.getMessage().startsWith("deployment shop/nope not found"), f.getMessage());
@@ -227,14 +218,18 @@ class KubernetesAdapterTest {
         containers.put("app", V1);
         cluster.createDeployment(containers);
 
-        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.deploy(prod, "2.0", deployTask));
-        assertFalse(f.retryable());
-        assertTrue(f.getMessage().contains("[log-shipper, app]") && f.getMessage().contains("cyclefleet.adapters.prod.container"),
-                f.getMessage());
-        TaskFailure unknown = assertThrows(TaskFailure.class, () -> adapter.deploy(MockCluster.adapter("api"), "2.0", deployTask));
+        for (Attempt a : new Attempt[] {
+                () -> adapter.observe(prod, deployTask),
+                () -> adapter.converge(prod, TestIntents.deploy(41, "2.0", Observed.version("1.0"), ACT_FOR), deployTask)}) {
+            TaskFailure f = assertThrows(TaskFailure.class, a::run);
+            assertFalse(f.retryable());
+            assertTrue(f.getMessage().contains("[log-shipper, app]") && f.getMessage().contains("cyclefleet.adapters.prod.container"),
+                    f.getMessage());
+        }
+        TaskFailure unknown = assertThrows(TaskFailure.class, () -> adapter.observe(MockCluster.adapter("api"), deployTask));
         assertTrue(unknown.getMessage().contains("no container 'api'"), unknown.getMessage());
 
-        Deployed d = adapter.deploy(MockCluster.adapter("app"), "2.0", deployTask);
+        Deployed d = deploy(MockCluster.adapter("app"), "2.0", 41);
         assertEquals(V2, cluster.image("app"));
         assertEquals("registry.example/shipper:7", cluster.image("log-shipper"));
         assertEquals("app", d.details().get("container"));
@@ -248,13 +243,17 @@ class KubernetesAdapterTest {
         }
         try (KubernetesClient down = MockCluster.client("http://127.0.0.1:" + port, Duration.ofSeconds(2))) {
             KubernetesAdapter a = new KubernetesAdapter(down, new Outbound());
-            long start = System.nanoTime();
-            TaskFailure f = assertThrows(TaskFailure.class, () -> a.deploy(prod, "2.0", deployTask));
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            assertTrue(f.retryable(), f.getMessage());
-            assertTrue(f.getMessage().startsWith("kubernetes:shop/web at http://127.0.0.1:" + port + ": "), f.getMessage());
-            assertTrue(f.getMessage().toLowerCase().contains("connect"), "the cause is named: " + f.getMessage());
-            assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "took " + took);
+            for (Attempt attempt : new Attempt[] {
+                    () -> a.observe(prod, deployTask),
+                    () -> a.converge(prod, TestIntents.deploy(41, "2.0", Observed.version("1.0"), ACT_FOR), deployTask)}) {
+                long start = System.nanoTime();
+                TaskFailure f = assertThrows(TaskFailure.class, attempt::run);
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertTrue(f.retryable(), f.getMessage());
+                assertTrue(f.getMessage().startsWith("kubernetes:shop/web at http://127.0.0.1:" + port + ": "), f.getMessage());
+                assertTrue(f.getMessage().toLowerCase().contains("connect"), "the cause is named: " + f.getMessage());
+                assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "took " + took);
+            }
         }
     }
 
@@ -278,9 +277,12 @@ class KubernetesAdapterTest {
     @Test
     void aVersionOutsideTheAdaptersPatternIsRefusedBeforeAnyCall() {
         cluster.createDeployment(Map.of("app", V1));
-        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.deploy(prod, "2.0 --privileged", deployTask));
+        String resourceVersion = cluster.get().getMetadata().getResourceVersion();
+        TaskFailure f = assertThrows(TaskFailure.class,
+                () -> adapter.converge(prod, TestIntents.deploy(41, "2.0 --privileged", Observed.version("1.0"), ACT_FOR), deployTask));
         assertFalse(f.retryable());
         assertEquals(V1, cluster.image("app"));
+        assertEquals(resourceVersion, cluster.get().getMetadata().getResourceVersion(), "nothing was written");
     }
 
     @Test
