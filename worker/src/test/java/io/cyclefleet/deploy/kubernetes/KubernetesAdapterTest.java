@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +99,68 @@ class KubernetesAdapterTest {
         Map<String, String> podAnnotations = cluster.get().getSpec().getTemplate().getMetadata().getAnnotations();
         assertFalse(podAnnotations != null && podAnnotations.containsKey(KubernetesAdapter.LAST_CHANGE),
                 "the record is on the Deployment, not on the pod template (which would roll the pods): " + podAnnotations);
+    }
+
+    @Test
+    void aChangeBetweenReadAndPatchIsReadAgainAndTheDeployStillConverges() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Observed seen = adapter.observe(prod, deployTask);
+        // the controller updates the status between the adapter's read and its patch
+        try (KubernetesClient raced = cluster.clientRacedBy(1, () -> cluster.setStatus(cluster.generation(), 4, 1, 3, 3, null))) {
+            Deployed d = new KubernetesAdapter(raced, new Outbound()).converge(prod, TestIntents.deploy(41, "2.0", seen, ACT_FOR), deployTask);
+
+            assertEquals(2, cluster.adapterPatches(), "patched, refused, read again, patched");
+            assertEquals(1, cluster.patchesNotApplied(), "the first patch failed its resourceVersion test");
+            assertEquals(V2, cluster.image("app"));
+            assertEquals("41", cluster.get().getMetadata().getAnnotations().get(KubernetesAdapter.FENCE));
+            assertEquals(1, cluster.get().getStatus().getUpdatedReplicas(), "the concurrent change is kept, not overwritten");
+            assertEquals("1.0", d.previousVersion());
+        }
+    }
+
+    @Test
+    void aDeploymentThatKeepsChangingFailsRetryablyAfterFourPatches() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Observed seen = adapter.observe(prod, deployTask);
+        AtomicInteger changes = new AtomicInteger();
+        try (KubernetesClient raced = cluster.clientRacedBy(10, () -> cluster.annotate("example.com/busy", "" + changes.incrementAndGet()))) {
+            TaskFailure f = assertThrows(TaskFailure.class, () -> new KubernetesAdapter(raced, new Outbound())
+                    .converge(prod, TestIntents.deploy(41, "2.0", seen, ACT_FOR), deployTask));
+
+            assertTrue(f.retryable(), "the step's retry policy decides: " + f.getMessage());
+            assertTrue(f.getMessage().startsWith("kubernetes:shop/web at " + cluster.client().getMasterUrl().toString().replaceAll("/$", "")
+                    + ": the Deployment kept changing between read and patch (HTTP 422: "), f.getMessage());
+            assertEquals(4, cluster.adapterPatches());
+            assertEquals(4, cluster.patchesNotApplied());
+            assertEquals(4, changes.get());
+            assertEquals(V1, cluster.image("app"));
+            assertFalse(cluster.get().getMetadata().getAnnotations().containsKey(KubernetesAdapter.FENCE));
+        }
+    }
+
+    @Test
+    void aWriteConflictIsReadAgainButAnInvalidPatchIsNot() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        cluster.refusePatches(1, 409, """
+                {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Operation cannot be fulfilled on \
+                deployments.apps \\"web\\": the object has been modified; please apply your changes to the latest version and try again",\
+                "reason":"Conflict","details":{"name":"web","group":"apps","kind":"deployments"},"code":409}""");
+        deploy(prod, "2.0", 41);
+        assertEquals(2, cluster.adapterPatches(), "a 409 is a conflict: read again and patched");
+        assertEquals(V2, cluster.image("app"));
+
+        // what the API server answers a patch whose result fails validation (an admission plugin may also answer 422 Invalid)
+        cluster.refusePatches(4, 422, """
+                {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Deployment.apps \\"web\\" is invalid: \
+                spec.template.spec.containers[0].image: Invalid value: \\"registry.example/shop/web:3.0\\": must not be 3.0",\
+                "reason":"Invalid","details":{"name":"web","group":"apps","kind":"Deployment","causes":[{"reason":"FieldValueInvalid",\
+                "message":"Invalid value: \\"registry.example/shop/web:3.0\\": must not be 3.0",\
+                "field":"spec.template.spec.containers[0].image"}]},"code":422}""");
+        TaskFailure f = assertThrows(TaskFailure.class, () -> deploy(prod, "3.0", 42));
+        assertEquals(3, cluster.adapterPatches(), "an invalid patch is not a conflict: not sent again (" + f.getMessage() + ")");
+        assertTrue(f.getMessage().contains("HTTP 422: Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].image"),
+                f.getMessage());
+        assertEquals(V2, cluster.image("app"));
     }
 
     @Test

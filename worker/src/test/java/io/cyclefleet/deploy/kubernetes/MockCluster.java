@@ -24,12 +24,15 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.zjsonpatch.JsonPatchException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -102,9 +105,21 @@ public final class MockCluster implements AutoCloseable {
                 })).build();
     }
 
+    /** How many PATCH requests writing the fencing-token annotation (the adapter's) the cluster received. */
+    public int adapterPatches() {
+        return dispatcher.adapterPatches.get();
+    }
+
     /** How many PATCH requests the cluster refused because a test failed (or the patch did not apply otherwise). */
     public int patchesNotApplied() {
         return dispatcher.notApplied.get();
+    }
+
+    /** Answers the adapter's next {@code times} PATCH requests with HTTP {@code code} and {@code status}, not applying them. */
+    public void refusePatches(int times, int code, String status) {
+        for (int i = 0; i < times; i++) {
+            dispatcher.refusals.add(new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(status));
+        }
     }
 
     /** Changes an annotation of the Deployment (a write that bumps its resourceVersion, not its generation). */
@@ -179,10 +194,21 @@ public final class MockCluster implements AutoCloseable {
      * {@link #PATCH_NOT_APPLIED}) rather than leaving the request unanswered.
      */
     static final class ApiServerDispatcher extends KubernetesCrudDispatcher {
+        final AtomicInteger adapterPatches = new AtomicInteger();
         final AtomicInteger notApplied = new AtomicInteger();
+        final Queue<MockResponse> refusals = new ConcurrentLinkedQueue<>();
 
         @Override
         public MockResponse handlePatch(RecordedRequest request) {
+            // getBytes() leaves the body for the CRUD handler (getUtf8Body() would consume it)
+            String body = request.getBody() == null ? "" : new String(request.getBody().getBytes(), StandardCharsets.UTF_8);
+            if (body.contains(KubernetesAdapter.FENCE.replace("/", "~1"))) {
+                adapterPatches.incrementAndGet();
+                MockResponse refusal = refusals.poll();
+                if (refusal != null) {
+                    return refusal;
+                }
+            }
             try {
                 return super.handlePatch(request);
             } catch (JsonPatchException e) {
