@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.deploy.Deployed;
+import io.cyclefleet.deploy.Intent;
 import io.cyclefleet.deploy.NamedAdapter;
 import io.cyclefleet.deploy.Observed;
 import io.cyclefleet.deploy.RolloutStatus;
@@ -18,6 +19,7 @@ import io.cyclefleet.deploy.TestIntents;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Outbound;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -99,6 +101,142 @@ class KubernetesAdapterTest {
         Map<String, String> podAnnotations = cluster.get().getSpec().getTemplate().getMetadata().getAnnotations();
         assertFalse(podAnnotations != null && podAnnotations.containsKey(KubernetesAdapter.LAST_CHANGE),
                 "the record is on the Deployment, not on the pod template (which would roll the pods): " + podAnnotations);
+    }
+
+    @Test
+    void observeReportsVersionImageRevisionAndResourceVersionAndChangesNothing() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Deployment before = cluster.get();
+
+        Observed seen = adapter.observe(prod, deployTask);
+
+        assertEquals(new Observed("1.0", true, Map.of("namespace", NAMESPACE, "deployment", DEPLOYMENT, "container", "app", "image", V1,
+                "revision", "4", "resourceVersion", before.getMetadata().getResourceVersion())), seen);
+        assertEquals(before, cluster.get(), "nothing was written");
+
+        cluster.client().apps().deployments().inNamespace(NAMESPACE).withName(DEPLOYMENT).edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("mirror.example/web:1.0-hotfix");
+            return d;
+        });
+        assertEquals("mirror.example/web:1.0-hotfix", adapter.observe(prod, deployTask).version(),
+                "an image off the template is its own version");
+    }
+
+    @Test
+    void convergeWritesTheFencingTokenAndTheLastChangeOnTheDeployment() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+
+        deploy(prod, "2.0", 41);
+
+        Map<String, String> annotations = cluster.get().getMetadata().getAnnotations();
+        assertEquals("41", annotations.get(KubernetesAdapter.FENCE));
+        JsonNode change = JSON.readTree(annotations.get(KubernetesAdapter.LAST_CHANGE));
+        assertEquals(JSON.createObjectNode().put("task", 11).put("cycle", cycle.toString()).put("container", "app").put("image", V2)
+                .put("previousImage", V1).put("previousRevision", "4").put("fencingToken", 41), change);
+        assertEquals("4", annotations.get(KubernetesAdapter.REVISION), "the controller's revision is left alone");
+    }
+
+    @Test
+    void convergeOnADeploymentRunningTheImageChangesNoImageButRecordsItsToken() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Deployment before = cluster.get();
+
+        Deployed d = deploy(prod, "1.0", 41);
+
+        assertEquals(true, d.details().get("unchanged"));
+        assertEquals(V1, d.details().get("previousImage"));
+        assertEquals(V1, d.details().get("image"));
+        assertEquals("1.0", d.previousVersion());
+        Deployment after = cluster.get();
+        assertEquals(before.getSpec(), after.getSpec(), "the pod template is untouched: nothing rolls");
+        assertEquals(before.getMetadata().getGeneration(), after.getMetadata().getGeneration());
+        assertEquals("41", after.getMetadata().getAnnotations().get(KubernetesAdapter.FENCE),
+                "the token is recorded all the same: an older attempt arriving later must find it");
+        assertTrue(Long.parseLong(after.getMetadata().getResourceVersion()) > Long.parseLong(before.getMetadata().getResourceVersion()));
+    }
+
+    @Test
+    void aStaleAttemptFindingANewerFencingTokenRefusesAndChangesNothing() throws Exception {
+        // the deploy (token 11) set 2.0, its worker was cut off; the rollback (token 12) set 1.0 back
+        cluster.createDeployment(Map.of("app", V1));
+        Observed before = adapter.observe(prod, deployTask);
+        Intent stale = TestIntents.deploy(11, "2.0", before, ACT_FOR);
+        adapter.converge(prod, stale, deployTask);
+        rollback(before, 12);
+        Deployment afterRollback = cluster.get();
+
+        // the stale attempt acts again later
+        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.converge(prod, stale, deployTask));
+
+        assertFalse(f.retryable());
+        assertEquals("adapter 'prod': shop/web already carries a newer change (fencing token 12) than this attempt's (11): "
+                + "this attempt is stale and does not act", f.getMessage());
+        assertEquals(afterRollback, cluster.get(), "nothing was written");
+        assertEquals(V1, cluster.image("app"));
+    }
+
+    @Test
+    void aStaleAttemptWhosePatchLosesTheRaceToTheRollbackReadsAgainAndRefuses() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Observed before = adapter.observe(prod, deployTask);
+        Intent stale = TestIntents.deploy(11, "2.0", before, ACT_FOR);
+        adapter.converge(prod, stale, deployTask);
+        // the stale attempt converges again (2.0 runs: it would only write its token) and the rollback lands between its
+        // read and its patch
+        try (KubernetesClient raced = cluster.clientRacedBy(1, () -> {
+            try {
+                rollback(before, 12);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })) {
+            TaskFailure f = assertThrows(TaskFailure.class, () -> new KubernetesAdapter(raced, new Outbound()).converge(prod, stale, deployTask));
+
+            assertFalse(f.retryable());
+            assertTrue(f.getMessage().contains("(fencing token 12) than this attempt's (11)"), f.getMessage());
+            assertEquals(1, cluster.patchesNotApplied(), "its patch failed the resourceVersion test, it read again and stopped");
+            assertEquals(V1, cluster.image("app"), "the rollback stands");
+            assertEquals("12", cluster.get().getMetadata().getAnnotations().get(KubernetesAdapter.FENCE));
+        }
+    }
+
+    @Test
+    void aFencingTokenThatIsNotANumberIsNeverOverwritten() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        cluster.annotate(KubernetesAdapter.FENCE, "set-by-hand");
+        TaskFailure f = assertThrows(TaskFailure.class, () -> deploy(prod, "2.0", 41));
+        assertFalse(f.retryable());
+        assertTrue(f.getMessage().contains("(fencing token set-by-hand)"), f.getMessage());
+        assertEquals(V1, cluster.image("app"));
+    }
+
+    @Test
+    void noTimeLeftMeansNoCallAtAll() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Deployment before = cluster.get();
+        Intent expired = TestIntents.deploy(41, "2.0", adapter.observe(prod, deployTask), Duration.ofMillis(-1));
+        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.converge(prod, expired, deployTask));
+        assertTrue(f.retryable(), f.getMessage());
+        assertTrue(f.getMessage().startsWith("adapter 'prod': no time left to act on shop/web"), f.getMessage());
+        assertEquals(0, cluster.adapterPatches());
+        assertEquals(before, cluster.get());
+    }
+
+    @Test
+    void aRollbackRestoresTheExactImageTheDeployObservedEvenOffTheTemplate() throws Exception {
+        String hotfix = "mirror.example/shop/web:1.0-hotfix3";
+        cluster.createDeployment(Map.of("app", hotfix));
+        Observed before = adapter.observe(prod, deployTask);
+        assertEquals(hotfix, before.version(), "off the template, the version is the whole image");
+        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
+        assertEquals(V2, cluster.image("app"));
+
+        Deployed back = rollback(before, 42);
+
+        assertEquals(hotfix, cluster.image("app"), "not the template filled with it");
+        assertEquals(hotfix, back.version());
+        assertEquals(hotfix, back.details().get("image"));
+        assertEquals(V2, back.details().get("previousImage"));
     }
 
     @Test
