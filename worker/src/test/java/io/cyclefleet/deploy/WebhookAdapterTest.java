@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The webhook adapter against a real HTTP receiver on localhost, driven as Deployments drives it. */
@@ -28,6 +29,7 @@ class WebhookAdapterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PATH = "/hooks/deploy";
+    private static final String CURRENT = "/hooks/current";
     private static final String SECRET_QUERY = "?token=secret";
     private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
 
@@ -70,6 +72,60 @@ class WebhookAdapterTest {
     private JsonNode body(String action, String version, String previousVersion, String step, int token) {
         return JSON.createObjectNode().put("action", action).put("version", version).put("previousVersion", previousVersion)
                 .put("cycleId", cycle.toString()).put("step", step).put("fencingToken", token);
+    }
+
+    @Test
+    void aDeployPostsItsFencingTokenAndTheVersionItReplacesReadFromTheCurrentVersionUrl() throws Exception {
+        try (LocalHttp receiver = answering(200, "ok").on(CURRENT, ex -> LocalHttp.send(ex, 200, "v1\n"))) {
+            NamedAdapter hook = new NamedAdapter("hook", AdapterSettings.webhook(receiver.url(PATH), receiver.url(CURRENT), TEN_SECONDS));
+
+            Deployed d = deploy(hook, "v2", 17);
+
+            assertEquals(List.of(new Request("POST", "application/json", null, body("deploy", "v2", "v1", "deploy", 17))), received);
+            assertEquals(new Deployed("hook", "v2", "v1", Map.of("httpStatus", 200, "fencingToken", 17L)), d);
+        }
+    }
+
+    @Test
+    void theCurrentVersionUrlMayAnswerTextOrJson() throws Exception {
+        List<String> answers = new CopyOnWriteArrayList<>(List.of("v1\n", "{\"version\":\"v2\",\"deployedAt\":\"2026-12-07T14:00:00Z\"}", "none"));
+        try (LocalHttp receiver = new LocalHttp().on(CURRENT, ex -> LocalHttp.send(ex, 200, answers.remove(0)))) {
+            NamedAdapter hook = new NamedAdapter("hook", AdapterSettings.webhook(null, receiver.url(CURRENT), TEN_SECONDS));
+            assertEquals(Observed.version("v1"), adapter.observe(hook, context("deploy")));
+            assertEquals(Observed.version("v2"), adapter.observe(hook, context("deploy")));
+            assertEquals(new Observed(null, true, Map.of()), adapter.observe(hook, context("deploy")), "known to run nothing");
+        }
+    }
+
+    @Test
+    void aCurrentVersionUrlAnsweringAnErrorFailsNamingOnlyItsOriginAndNothingIsPosted() throws Exception {
+        AtomicInteger status = new AtomicInteger(503);
+        try (LocalHttp receiver = answering(200, "ok").on(CURRENT, ex -> LocalHttp.send(ex, status.get(), "maintenance"))) {
+            NamedAdapter hook = new NamedAdapter("hook",
+                    AdapterSettings.webhook(receiver.url(PATH), receiver.url(CURRENT + SECRET_QUERY), TEN_SECONDS));
+            TaskFailure f = assertThrows(TaskFailure.class, () -> deploy(hook, "v2", 17));
+            assertTrue(f.retryable(), "a 5xx may pass");
+            assertEquals("adapter 'hook' (http://127.0.0.1:" + receiver.port() + "): reading the current version answered HTTP 503: maintenance",
+                    f.getMessage());
+
+            status.set(404);
+            TaskFailure notThere = assertThrows(TaskFailure.class, () -> deploy(hook, "v2", 17));
+            assertFalse(notThere.retryable());
+            assertFalse(notThere.getMessage().contains("secret") || notThere.getMessage().contains(CURRENT), notThere.getMessage());
+            assertEquals(List.of(), received, "nothing acts on a target whose version could not be read");
+        }
+    }
+
+    @Test
+    void noTimeLeftPostsNothing() throws Exception {
+        try (LocalHttp receiver = answering(200, "ok")) {
+            NamedAdapter hook = hook(receiver.url(PATH), TEN_SECONDS);
+            Intent expired = TestIntents.deploy(17, "v2", Observed.version("v1"), Duration.ofMillis(-1));
+            TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.converge(hook, expired, context("deploy")));
+            assertTrue(f.retryable());
+            assertEquals("adapter 'hook': no time left to act within its timeout of PT10S", f.getMessage());
+            assertEquals(List.of(), received);
+        }
     }
 
     @Test
