@@ -14,6 +14,12 @@ public record AdapterSettings(String type, String versionPattern, Duration timeo
     /** AdapterConfig's default version-pattern. */
     public static final String VERSION_PATTERN = "[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}";
 
+    /** An adapter of {@code type} with nothing but its timeout set. */
+    public static AdapterSettings of(String type, Duration timeout) {
+        return new AdapterSettings(type, VERSION_PATTERN, timeout, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "{{version}}");
+    }
+
     /** {@code type=command}; null templates are not configured. */
     public static AdapterSettings command(String deploy, String rollback, String current, String workDir, Duration timeout,
                                           Map<String, String> environment) {
