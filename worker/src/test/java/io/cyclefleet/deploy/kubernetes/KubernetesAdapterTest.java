@@ -66,6 +66,14 @@ class KubernetesAdapterTest {
         return adapter.converge(a, TestIntents.deploy(token, version, seen, ACT_FOR), deployTask);
     }
 
+    /** The Deployment ran 1.0 and a deploy with fencing token {@code token} set 2.0: its intent (observed: 1.0). */
+    private Intent deployedFrom1To2(long token) throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Intent deploy = TestIntents.deploy(token, "2.0", adapter.observe(prod, deployTask), ACT_FOR);
+        adapter.converge(prod, deploy, deployTask);
+        return deploy;
+    }
+
     /** A rollback as Deployments makes it: observe, then converge to what the deploy observed. */
     private Deployed rollback(Observed deployObserved, long token) throws Exception {
         Observed seen = adapter.observe(prod, rollbackTask);
@@ -158,11 +166,8 @@ class KubernetesAdapterTest {
     @Test
     void aStaleAttemptFindingANewerFencingTokenRefusesAndChangesNothing() throws Exception {
         // the deploy (token 11) set 2.0, its worker was cut off; the rollback (token 12) set 1.0 back
-        cluster.createDeployment(Map.of("app", V1));
-        Observed before = adapter.observe(prod, deployTask);
-        Intent stale = TestIntents.deploy(11, "2.0", before, ACT_FOR);
-        adapter.converge(prod, stale, deployTask);
-        rollback(before, 12);
+        Intent stale = deployedFrom1To2(11);
+        rollback(stale.observed(), 12);
         Deployment afterRollback = cluster.get();
 
         // the stale attempt acts again later
@@ -177,15 +182,12 @@ class KubernetesAdapterTest {
 
     @Test
     void aStaleAttemptWhosePatchLosesTheRaceToTheRollbackReadsAgainAndRefuses() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        Observed before = adapter.observe(prod, deployTask);
-        Intent stale = TestIntents.deploy(11, "2.0", before, ACT_FOR);
-        adapter.converge(prod, stale, deployTask);
+        Intent stale = deployedFrom1To2(11);
         // the stale attempt converges again (2.0 runs: it would only write its token) and the rollback lands between its
         // read and its patch
         try (KubernetesClient raced = cluster.clientRacedBy(1, () -> {
             try {
-                rollback(before, 12);
+                rollback(stale.observed(), 12);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -346,9 +348,7 @@ class KubernetesAdapterTest {
 
     @Test
     void aRollbackPutsBackThePreviousImageAndARepeatedOneChangesNoImage() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        Observed before = adapter.observe(prod, deployTask);
-        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
+        Observed before = deployedFrom1To2(41).observed();
         assertEquals(V2, cluster.image("app"));
 
         Deployed back = rollback(before, 42);
@@ -366,9 +366,7 @@ class KubernetesAdapterTest {
 
     @Test
     void aRollbackReadsARestoreStateThatWentThroughJsonAndWithoutOneGoesThroughTheTemplate() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        Observed before = adapter.observe(prod, deployTask);
-        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
+        Observed before = deployedFrom1To2(41).observed();
         // deployment_intent.observed is jsonb: what comes back is what JSON keeps of the state
         Map<String, Object> stored = JSON.readValue(JSON.writeValueAsString(before.state()), new TypeReference<>() {
         });
@@ -384,9 +382,7 @@ class KubernetesAdapterTest {
 
     @Test
     void aRollbackRefusesARestoreStateOfAnotherDeployment() throws Exception {
-        cluster.createDeployment(Map.of("app", V1));
-        Observed before = adapter.observe(prod, deployTask);
-        adapter.converge(prod, TestIntents.deploy(41, "2.0", before, ACT_FOR), deployTask);
+        Observed before = deployedFrom1To2(41).observed();
         Map<String, Object> elsewhere = new LinkedHashMap<>(before.state());
         elsewhere.put("deployment", "api");
         Observed seen = adapter.observe(prod, rollbackTask);
