@@ -4,6 +4,7 @@ import io.cyclefleet.handler.StepResults;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ public class Deployments {
     private static final Logger LOG = Logger.getLogger(Deployments.class);
     /** Beyond the adapter's timeout: the kill grace of its processes (Commands) and a margin. */
     static final Duration ACTING_MARGIN = Duration.ofSeconds(5);
+    /** How often the wait for another attempt asks Postgres again. */
     private static final Duration POLL = Duration.ofSeconds(1);
 
     /** A rollback's outcome: what it did ({@code deployed}), or why there was nothing to do ({@code nothingToUndo}). */
@@ -39,11 +41,19 @@ public class Deployments {
     private final Adapters adapters;
     private final DeploymentIntents intents;
     private final StepResults steps;
+    private final Duration poll;
 
+    @Inject
     public Deployments(Adapters adapters, DeploymentIntents intents, StepResults steps) {
+        this(adapters, intents, steps, POLL);
+    }
+
+    /** With another poll interval for the wait (tests). */
+    Deployments(Adapters adapters, DeploymentIntents intents, StepResults steps, Duration poll) {
         this.adapters = adapters;
         this.intents = intents;
         this.steps = steps;
+        this.poll = poll;
     }
 
     public Deployed deploy(TaskContext ctx, String adapterName, String version) throws TaskFailure, InterruptedException {
@@ -129,7 +139,7 @@ public class Deployments {
                 intents.note(ctx, "deployment.waiting", detail);
                 noted = true;
             }
-            Thread.sleep(Math.min(POLL.toMillis(), acting.get().atMost().toMillis() + 50)); // a poll of Postgres, bounded by the step's timeout
+            Thread.sleep(Math.min(poll.toMillis(), acting.get().atMost().toMillis() + 50)); // a poll of Postgres, bounded by the step's timeout
         }
     }
 }

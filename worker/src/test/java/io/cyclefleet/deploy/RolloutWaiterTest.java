@@ -34,7 +34,9 @@ class RolloutWaiterTest {
     void start() throws Exception {
         cluster = new MockCluster();
         cluster.createDeployment(Map.of("app", "registry.example/shop/web:1.0"));
-        new KubernetesAdapter(cluster.client(), new Outbound()).deploy(prod, "2.0", MockCluster.context(20, UUID.randomUUID(), 1));
+        KubernetesAdapter k8s = new KubernetesAdapter(cluster.client(), new Outbound());
+        TaskContext deploy = MockCluster.context(20, UUID.randomUUID(), 1);
+        k8s.converge(prod, TestIntents.deploy(20, "2.0", k8s.observe(prod, deploy), Duration.ofMinutes(1)), deploy);
         generation = cluster.generation();
     }
 
@@ -58,12 +60,12 @@ class RolloutWaiterTest {
         }
 
         @Override
-        public Deployed deploy(NamedAdapter adapter, String version, TaskContext context) {
+        public Observed observe(NamedAdapter adapter, TaskContext context) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public Deployed rollback(NamedAdapter adapter, Deployed recorded, TaskContext context) {
+        public Deployed converge(NamedAdapter adapter, Intent intent, TaskContext context) {
             throw new UnsupportedOperationException();
         }
 
@@ -160,12 +162,12 @@ class RolloutWaiterTest {
             }
 
             @Override
-            public Deployed deploy(NamedAdapter adapter, String version, TaskContext context) {
+            public Observed observe(NamedAdapter adapter, TaskContext context) {
                 throw new UnsupportedOperationException();
             }
 
             @Override
-            public Deployed rollback(NamedAdapter adapter, Deployed recorded, TaskContext context) {
+            public Deployed converge(NamedAdapter adapter, Intent intent, TaskContext context) {
                 throw new UnsupportedOperationException();
             }
         };

@@ -15,6 +15,7 @@ import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Outbound;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
@@ -61,6 +62,8 @@ public class KubernetesAdapter implements DeploymentAdapter {
 
     private static final String VERSION = "{{version}}";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The API server's message for a JSON patch it could not apply (see {@link #isConflict}). */
+    static final String PATCH_NOT_APPLIED = "the server rejected our request due to an error in our request";
     /** Patches refused because the Deployment changed between read and patch, tried again up to this many times. */
     private static final int CONFLICT_TRIES = 4;
 
@@ -259,10 +262,22 @@ public class KubernetesAdapter implements DeploymentAdapter {
     private record Patched(Deployment deployment, String conflict) {
     }
 
-    /** The Deployment changed between read and patch: a JSON patch "test" failed (422) or a write conflicted (409). */
+    /**
+     * The Deployment changed between read and patch: a write conflicted (409), or the JSON patch could not be applied.
+     * The API server answers the latter, a failed {@code test} among them, with HTTP 422, reason Invalid, the generic
+     * message {@value #PATCH_NOT_APPLIED} and no causes (k8s.io/apiserver, endpoints/handlers/patch.go: the json-patch
+     * error is not passed on). The adapter's patch tests the resource version first, so on the Deployment it read every
+     * operation applies: a patch that does not apply means the Deployment changed. Any other 422 (a validation or an
+     * admission failure: its own message, its fields as causes) is not a conflict, and reading again would not help.
+     * fabric8's message is no guide: it carries the Status' toString, where "resourceVersion=null" always appears.
+     */
     static boolean isConflict(KubernetesClientException e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return e.getCode() == 409 || e.getCode() == 422 && (m.contains("test") || m.contains("resourceversion"));
+        if (e.getCode() == 409) {
+            return true;
+        }
+        Status s = e.getStatus();
+        return e.getCode() == 422 && s != null && PATCH_NOT_APPLIED.equals(s.getMessage())
+                && (s.getDetails() == null || s.getDetails().getCauses() == null || s.getDetails().getCauses().isEmpty());
     }
 
     /** The Deployment changed between read and patch. */
