@@ -34,6 +34,14 @@ public interface DeploymentAdapter {
     /** Makes the target run {@code intent.toVersion()} (a deploy or a rollback); see the contract above. */
     Deployed converge(NamedAdapter adapter, Intent intent, TaskContext context) throws TaskFailure, InterruptedException;
 
+    /**
+     * Marks the target with the intent's fencing token without changing what runs, where the target can hold one: a
+     * rollback that finds the target already restored calls it, so that a stale attempt that observed the target
+     * before (a deploy paused past its act_until) sees a newer change and does not act. Nothing by default.
+     */
+    default void fence(NamedAdapter adapter, Intent intent, TaskContext context) throws TaskFailure, InterruptedException {
+    }
+
     /** The rollout's state as the platform sees it, for verification; empty when the adapter has none. */
     default Optional<RolloutStatus> rolloutStatus(NamedAdapter adapter, TaskContext context) throws TaskFailure, InterruptedException {
         return Optional.empty();

@@ -101,8 +101,12 @@ public class Deployments {
                     + (seen.known() ? "runs " + seen.version() : "runs an unknown version") + ": restore it by hand", false);
         }
         if (seen.runs(restore)) {
+            // nothing to change, but a stale attempt that saw the target before must see that a newer change happened
+            Intent intent = record(ctx, a, Intent.Action.ROLLBACK, restore, seen, restore, first.observed());
+            a.implementation().fence(a.adapter(), intent, ctx);
             Map<String, Object> details = new LinkedHashMap<>(seen.state());
             details.put("alreadyThere", true);
+            details.put("fencingToken", intent.fencingToken());
             details.put("note", "the target already runs " + restore + ", the version before step '" + of + "': nothing to do");
             return new Rollback(new Deployed(a.adapter().name(), restore, restore, details), null);
         }

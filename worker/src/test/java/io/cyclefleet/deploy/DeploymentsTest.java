@@ -191,13 +191,14 @@ class DeploymentsTest {
     }
 
     @Test
-    void aRollbackFindingTheTargetBackAlreadySucceedsWithoutActing() throws Exception {
+    void aRollbackFindingTheTargetBackAlreadySucceedsWithoutChangingItButFencesIt() throws Exception {
         intents.recorded.add(deployIntent(40, 1, "v1", "v1", "v2"));
         target.running = Observed.version("v1");
 
         Deployments.Rollback r = deployments.rollback(rollbackAttempt(), "deploy");
 
-        assertEquals(List.of("ofStep deploy", "acting demo 8/1", "observe"), calls);
+        assertEquals(List.of("ofStep deploy", "acting demo 8/1", "observe", "record rollback v1 -> v1 (seen v1)", "fence 41"), calls,
+                "no change, but the intent is recorded and the target marked, so a stale deploy that saw it before cannot act");
         assertNull(r.nothingToUndo());
         assertEquals("v1", r.deployed().version());
         assertEquals("v1", r.deployed().previousVersion());
@@ -329,6 +330,11 @@ class DeploymentsTest {
             String before = running.known() ? running.version() : replaced;
             running = Observed.version(intent.toVersion());
             return new Deployed(adapter.name(), intent.toVersion(), before, Map.of("fake", true));
+        }
+
+        @Override
+        public void fence(NamedAdapter adapter, Intent intent, TaskContext context) {
+            calls.add("fence " + intent.fencingToken());
         }
     }
 

@@ -103,6 +103,8 @@ public class KubernetesAdapter implements DeploymentAdapter {
         state.put("image", container.getImage());
         putIfPresent(state, "revision", annotation(current, REVISION));
         putIfPresent(state, "resourceVersion", current.getMetadata().getResourceVersion());
+        putIfPresent(state, "generation", current.getMetadata().getGeneration());
+        putIfPresent(state, FENCE, annotation(current, FENCE));
         return new Observed(container.getImage() == null ? null : versionOf(adapter, container.getImage()), true, state);
     }
 
@@ -129,11 +131,7 @@ public class KubernetesAdapter implements DeploymentAdapter {
                         + adapter.settings().timeout(), true);
             }
             Deployment current = read(target);
-            String applied = annotation(current, FENCE);
-            if (applied != null && parseToken(applied) > intent.fencingToken()) {
-                throw new TaskFailure("adapter '" + adapter.name() + "': " + target.label() + " already carries a newer change (fencing token "
-                        + applied + ") than this attempt's (" + intent.fencingToken() + "): this attempt is stale and does not act", false);
-            }
+            refuseIfChangedSince(adapter, target, intent, current);
             int index = containerIndex(adapter, target, current, containerName);
             Container container = containers(current).get(index);
             String running = container.getImage();
@@ -144,6 +142,52 @@ public class KubernetesAdapter implements DeploymentAdapter {
             try {
                 Deployment patched = patch(target, current, index, container.getName(), running, image, intent.fencingToken(), record);
                 return deployed(adapter, intent, target, container.getName(), running, image, revision, patched);
+            } catch (Conflict e) {
+                if (attempt >= CONFLICT_TRIES) {
+                    throw new TaskFailure(target.key() + ": the Deployment kept changing between read and patch (" + e.getMessage() + ")", true);
+                }
+            }
+        }
+    }
+
+    /**
+     * Acts only on the Deployment as the intent observed it: refuses when it carries a newer fencing token (a newer
+     * change: this attempt is stale), or when its spec or fencing token changed since the intent's observation (a
+     * change this attempt did not see, such as a rollback that found the image already restored and only fenced).
+     * Status updates by the controller change neither, so they never refuse an attempt.
+     */
+    private static void refuseIfChangedSince(NamedAdapter adapter, Target target, Intent intent, Deployment current) throws TaskFailure {
+        String applied = annotation(current, FENCE);
+        if (applied != null && parseToken(applied) > intent.fencingToken()) {
+            throw new TaskFailure("adapter '" + adapter.name() + "': " + target.label() + " already carries a newer change (fencing token "
+                    + applied + ") than this attempt's (" + intent.fencingToken() + "): this attempt is stale and does not act", false);
+        }
+        Map<String, Object> seen = intent.observed() == null ? Map.of() : intent.observed().state();
+        Object generation = seen.get("generation");
+        Long now = current.getMetadata().getGeneration();
+        if (generation != null && now != null && Long.parseLong(generation.toString()) != now
+                || seen.containsKey("generation") && !Objects.equals(text(seen.get(FENCE)), applied)) {
+            throw new TaskFailure("adapter '" + adapter.name() + "': " + target.label() + " changed since this attempt observed it (generation "
+                    + generation + " then, " + now + " now; fencing token " + text(seen.get(FENCE)) + " then, " + applied
+                    + " now): not acting over a change it did not see", true);
+        }
+    }
+
+    @Override
+    public void fence(NamedAdapter adapter, Intent intent, TaskContext context) throws TaskFailure, InterruptedException {
+        Target target = target(adapter);
+        for (int attempt = 1; ; attempt++) {
+            Deployment current = read(target);
+            String applied = annotation(current, FENCE);
+            if (applied != null && parseToken(applied) >= intent.fencingToken()) {
+                return; // as new a change is marked already
+            }
+            ArrayNode patch = JSON.createArrayNode();
+            patch.addObject().put("op", "test").put("path", "/metadata/resourceVersion").put("value", current.getMetadata().getResourceVersion());
+            addFence(patch, current, intent.fencingToken());
+            try {
+                apply(target, patch);
+                return;
             } catch (Conflict e) {
                 if (attempt >= CONFLICT_TRIES) {
                     throw new TaskFailure(target.key() + ": the Deployment kept changing between read and patch (" + e.getMessage() + ")", true);
@@ -233,11 +277,21 @@ public class KubernetesAdapter implements DeploymentAdapter {
         if (!to.equals(from)) {
             patch.addObject().put("op", "replace").put("path", base + "/image").put("value", to);
         }
+        addFence(patch, current, token);
+        patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + pointer(LAST_CHANGE)).put("value", record.toString());
+        return apply(target, patch);
+    }
+
+    /** Adds the fencing-token annotation (and the annotations map, when the Deployment has none) to a patch. */
+    private static void addFence(ArrayNode patch, Deployment current, long token) {
         if (current.getMetadata().getAnnotations() == null) {
             patch.addObject().put("op", "add").put("path", "/metadata/annotations").putObject("value");
         }
         patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + pointer(FENCE)).put("value", Long.toString(token));
-        patch.addObject().put("op", "add").put("path", "/metadata/annotations/" + pointer(LAST_CHANGE)).put("value", record.toString());
+    }
+
+    /** Sends one JSON patch; a failed test is a {@link Conflict}. Not idempotent, so not retried by {@link Outbound}. */
+    private Deployment apply(Target target, ArrayNode patch) throws TaskFailure, InterruptedException, Conflict {
         Patched result = call(target, false, () -> {
             try {
                 return new Patched(client.apps().deployments().inNamespace(target.namespace()).withName(target.name())

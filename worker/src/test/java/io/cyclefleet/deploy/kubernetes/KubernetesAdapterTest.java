@@ -119,7 +119,8 @@ class KubernetesAdapterTest {
         Observed seen = adapter.observe(prod, deployTask);
 
         assertEquals(new Observed("1.0", true, Map.of("namespace", NAMESPACE, "deployment", DEPLOYMENT, "container", "app", "image", V1,
-                "revision", "4", "resourceVersion", before.getMetadata().getResourceVersion())), seen);
+                "revision", "4", "resourceVersion", before.getMetadata().getResourceVersion(),
+                "generation", before.getMetadata().getGeneration())), seen);
         assertEquals(before, cluster.get(), "nothing was written");
 
         cluster.client().apps().deployments().inNamespace(NAMESPACE).withName(DEPLOYMENT).edit(d -> {
@@ -128,6 +129,47 @@ class KubernetesAdapterTest {
         });
         assertEquals("mirror.example/web:1.0-hotfix", adapter.observe(prod, deployTask).version(),
                 "an image off the template is its own version");
+    }
+
+    @Test
+    void aSpecChangedSinceTheIntentsObservationIsNotOverwritten() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        Intent deploy = TestIntents.deploy(41, "2.0", adapter.observe(prod, deployTask), ACT_FOR);
+        cluster.client().apps().deployments().inNamespace(NAMESPACE).withName(DEPLOYMENT).edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example/shop/web:1.5"); // by hand
+            return d;
+        });
+        long generation = cluster.generation();
+
+        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.converge(prod, deploy, deployTask));
+
+        assertTrue(f.retryable(), "the next attempt observes again");
+        assertTrue(f.getMessage().contains("changed since this attempt observed it"), f.getMessage());
+        assertEquals("registry.example/shop/web:1.5", cluster.image("app"));
+        assertEquals(generation, cluster.generation(), "nothing written");
+    }
+
+    @Test
+    void aRollbackThatFindsTheTargetRestoredFencesItSoAStaleDeployThatSawItBeforeDoesNotAct() throws Exception {
+        cluster.createDeployment(Map.of("app", V1));
+        // a deploy attempt observed 1.0 and recorded its intent, then its worker froze before it patched
+        Intent stale = TestIntents.deploy(41, "2.0", adapter.observe(prod, deployTask), ACT_FOR);
+        // the rollback (token 42) finds 1.0 running: nothing to change, but it marks the Deployment
+        Observed seen = adapter.observe(prod, rollbackTask);
+        adapter.fence(prod, TestIntents.rollback(42, "1.0", seen, seen.state(), ACT_FOR), rollbackTask);
+        assertEquals("42", cluster.get().getMetadata().getAnnotations().get(KubernetesAdapter.FENCE));
+        assertEquals(V1, cluster.image("app"));
+        assertEquals(1, cluster.generation(), "fencing changes no spec: the pods do not roll");
+
+        TaskFailure f = assertThrows(TaskFailure.class, () -> adapter.converge(prod, stale, deployTask));
+
+        assertFalse(f.retryable());
+        assertTrue(f.getMessage().contains("stale"), f.getMessage());
+        assertEquals(V1, cluster.image("app"), "the target keeps the restored version");
+        // fencing again with an older token changes nothing
+        String rv = cluster.get().getMetadata().getResourceVersion();
+        adapter.fence(prod, TestIntents.rollback(40, "1.0", seen, seen.state(), ACT_FOR), rollbackTask);
+        assertEquals(rv, cluster.get().getMetadata().getResourceVersion());
     }
 
     @Test
@@ -182,9 +224,9 @@ class KubernetesAdapterTest {
 
     @Test
     void aStaleAttemptWhosePatchLosesTheRaceToTheRollbackReadsAgainAndRefuses() throws Exception {
-        Intent stale = deployedFrom1To2(11);
-        // the stale attempt converges again (2.0 runs: it would only write its token) and the rollback lands between its
-        // read and its patch
+        cluster.createDeployment(Map.of("app", V1));
+        Intent stale = TestIntents.deploy(11, "2.0", adapter.observe(prod, deployTask), ACT_FOR);
+        // the rollback (fencing the restored 1.0) lands between the stale attempt's read and its patch
         try (KubernetesClient raced = cluster.clientRacedBy(1, () -> {
             try {
                 rollback(stale.observed(), 12);
