@@ -148,6 +148,20 @@ public final class WorkerProcess implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
+    /** The HTTP port the worker listens on (health, metrics), from its start-up line; waits for it. */
+    public int httpPort() {
+        java.util.regex.Pattern listening = java.util.regex.Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+        int[] port = {0};
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+            java.util.regex.Matcher m = listening.matcher(log());
+            if (m.find()) {
+                port[0] = Integer.parseInt(m.group(1));
+            }
+            return port[0] > 0;
+        });
+        return port[0];
+    }
+
     public String log() throws IOException {
         return Files.readString(log);
     }

@@ -215,12 +215,18 @@ public class RedisTaskQueue {
     private List<Delivery> fetchBlocking(String queue, String consumer, int max, Duration block) {
         // Blocks on all three streams; each may return up to `per` entries, so the total stays near max.
         int per = Math.max(1, (max + BY_PRIORITY.length - 1) / BY_PRIORITY.length);
-        Map<String, Map<StreamMessageId, Map<String, String>>> read = stream(keys.stream(queue, Priority.HIGH)).readGroup(
+        // Object first: on a read cut short (a dropped connection) Redisson hands back an empty list, not a map
+        Object raw = stream(keys.stream(queue, Priority.HIGH)).readGroup(
                 QueueKeys.WORKER_GROUP, consumer,
                 StreamMultiReadGroupArgs.greaterThan(StreamMessageId.NEVER_DELIVERED,
                                 keys.stream(queue, Priority.NORMAL), StreamMessageId.NEVER_DELIVERED,
                                 keys.stream(queue, Priority.LOW), StreamMessageId.NEVER_DELIVERED)
                         .count(per).timeout(block));
+        if (!(raw instanceof Map<?, ?>)) {
+            return List.of();
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Map<StreamMessageId, Map<String, String>>> read = (Map<String, Map<StreamMessageId, Map<String, String>>>) raw;
         List<Delivery> out = new ArrayList<>();
         for (Priority p : BY_PRIORITY) {
             Map<StreamMessageId, Map<String, String>> entries = read == null ? null : read.get(keys.stream(queue, p));

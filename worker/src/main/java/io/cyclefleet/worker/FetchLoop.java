@@ -72,6 +72,10 @@ final class FetchLoop implements Runnable {
                 if (permits == 0) {
                     continue;
                 }
+                if (paused.getAsBoolean()) { // a handler started hanging while this loop waited for permits
+                    inFlight.release(permits);
+                    continue;
+                }
                 List<Delivery> got = List.of();
                 try {
                     got = stopping ? List.of() : queue.fetch(queueName, workerId, permits, block);
@@ -147,7 +151,7 @@ final class FetchLoop implements Runnable {
             }
         }
         List<Delivery> valid = got.stream().filter(d -> byTask.get(d.taskId()) == d).toList();
-        List<ClaimedTask> claimed = claimHolding(valid);
+        List<ClaimedTask> claimed = valid.isEmpty() ? List.of() : claimHolding(valid);
         if (claimed == null) {
             inFlight.release(got.size());
             return; // stopping: the deliveries stay pending and the orphan sweep resends them

@@ -22,7 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Claimed tasks start in delivery order (priority, then FIFO), whatever order Postgres returns the claims in. */
+/**
+ * Claimed tasks start in delivery order (priority, then FIFO), whatever order Postgres returns the claims in; stale
+ * copies and second messages of an attempt already running here are dropped, never claimed.
+ */
 class FetchLoopOrderTest {
 
     private static final RedisConfig CONFIG = new RedisConfig() {
@@ -62,20 +65,39 @@ class FetchLoopOrderTest {
         assertEquals(List.of("1-1", "1-3"), dropped.stream().map(Delivery::messageId).sorted().toList());
     }
 
-    /** Runs one fetch through a FetchLoop whose store returns claims in reverse order; returns the start order. */
+    @Test
+    void aSecondMessageOfAnAttemptAlreadyRunningHereIsDroppedNotClaimedAgain() throws Exception {
+        List<Delivery> dropped = new ArrayList<>();
+        List<List<Delivery>> claims = new ArrayList<>();
+        List<String> started = startedAfterFetches(List.of(
+                List.of(new Delivery("q", Priority.NORMAL, "1-1", 7, 1)),
+                List.of(new Delivery("q", Priority.NORMAL, "1-9", 7, 1))), dropped, claims);
+        assertEquals(List.of("7@1"), started);
+        assertEquals(1, claims.size(), "a claim would recognise the worker's own row and run the attempt twice");
+        assertEquals(List.of("1-9"), dropped.stream().map(Delivery::messageId).toList());
+    }
+
     private static List<String> startedAfterOneFetch(List<Delivery> deliveries, List<Delivery> dropped) throws Exception {
+        return startedAfterFetches(List.of(deliveries), dropped, new ArrayList<>());
+    }
+
+    /**
+     * Serves the fetches in turn to a FetchLoop whose store returns claims in reverse order (runs never finish, so they
+     * stay in flight); returns the start order, and records what was dropped and each claim's deliveries.
+     */
+    private static List<String> startedAfterFetches(List<List<Delivery>> fetches, List<Delivery> dropped, List<List<Delivery>> claims)
+            throws Exception {
         FetchLoop[] loop = new FetchLoop[1];
         RedisTaskQueue queue = new RedisTaskQueue(null, CONFIG) {
-            private boolean served;
+            private int served;
 
             @Override
             public List<Delivery> fetch(String q, String consumer, int max, Duration block) {
-                if (served) {
+                if (served == fetches.size()) {
                     loop[0].stop();
                     return List.of();
                 }
-                served = true;
-                return deliveries;
+                return fetches.get(served++);
             }
 
             @Override
@@ -86,6 +108,7 @@ class FetchLoopOrderTest {
         TaskStore store = new TaskStore(null) {
             @Override
             public List<ClaimedTask> claim(String workerId, List<Delivery> got, Duration lease) {
+                claims.add(got);
                 List<ClaimedTask> out = new ArrayList<>();
                 for (Delivery d : got) {
                     out.add(new ClaimedTask(d.taskId(), d.attempt(), UUID.randomUUID(), "k", "noop", "{}", Duration.ofSeconds(1),
