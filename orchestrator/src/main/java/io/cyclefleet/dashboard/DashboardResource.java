@@ -133,16 +133,22 @@ public class DashboardResource {
                         e.fromStatus() == null && e.toStatus() == null ? "" : nullToEmpty(e.fromStatus()) + " → " + nullToEmpty(e.toStatus()),
                         e.attempt() == null ? "" : e.attempt().toString(), nullToEmpty(e.workerId()), nullToEmpty(e.detail())))
                 .toList();
-        String rollback = c.rollback() == null ? "" : "started " + Formats.time(c.rollback().failureDetectedAt()) + " ("
+        String rollback = c.rollback() == null ? "" : "started " + Formats.time(c.rollback().failureDetectedAt())
+                + (c.rollback().startedBy() == null ? "" : " by " + c.rollback().startedBy()) + " ("
                 + nullToEmpty(c.rollback().cause()) + ")" + (c.rollback().mttrMs() == null ? ""
                 : ", recovered in " + Formats.duration(Duration.ofMillis(c.rollback().mttrMs())));
+        List<DashboardViews.DeploymentRow> deployments = c.deployments().stream().map(d -> new DashboardViews.DeploymentRow(d.step(),
+                d.attempt(), d.action(), d.adapter(), (d.observedVersion() == null ? "(none or unknown)" : d.observedVersion()) + " → " + d.toVersion(),
+                d.fencingToken(), nullToEmpty(d.workerId()), Formats.time(d.recordedAt()),
+                d.endedAt() != null ? "ended " + Formats.time(d.endedAt()) : "may act until " + Formats.time(d.actUntil()))).toList();
         String counts = c.taskCounts().entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
         DashboardViews.CycleDetail view = new DashboardViews.CycleDetail(c.id().toString(), c.name(), nullToEmpty(c.target()),
                 c.status(), nullToEmpty(c.error()), c.iteration(), c.parentId() == null ? null : c.parentId().toString(),
                 c.nextIterationId() == null ? null : c.nextIterationId().toString(), Formats.time(c.createdAt()),
                 Formats.time(c.finishedAt()), Formats.between(c.createdAt(), c.finishedAt()), Formats.time(c.deadlineAt()),
                 c.averageScore() == null ? "" : String.valueOf(c.averageScore()), counts, rollback, c.awaitingApproval(),
-                DagLayout.layout(c.tasks()), tasks, events, cycleActions(c));
+                c.waitingForCycle() == null ? null : c.waitingForCycle().toString(), DagLayout.layout(c.tasks()), tasks, deployments,
+                events, cycleActions(c));
         return Templates.cycle(layout("Cycle " + c.name(), "cycles"), view).render();
     }
 

@@ -48,10 +48,17 @@ public final class DashboardViews {
     public record Action(String label, String path, String body, String confirm, boolean danger) {
     }
 
+    /** {@code waitingFor}: while WAITING_FOR_TARGET, the cycle changing the same target. */
     public record CycleDetail(String id, String name, String target, String status, String error, int iteration, String parentId,
                        String nextIterationId, String created, String finished, String took, String deadline,
-                       String averageScore, String counts, String rollback, List<String> awaitingApproval,
-                       DagLayout.Dag dag, List<TaskRow> tasks, List<EventRow> events, List<Action> actions) {
+                       String averageScore, String counts, String rollback, List<String> awaitingApproval, String waitingFor,
+                       DagLayout.Dag dag, List<TaskRow> tasks, List<DeploymentRow> deployments, List<EventRow> events,
+                       List<Action> actions) {
+    }
+
+    /** A deployment intent: what an attempt was about to change, recorded before it acted; {@code state} says whether it may still act. */
+    public record DeploymentRow(String step, int attempt, String action, String adapter, String change, long fencingToken, String worker,
+                                String recorded, String state) {
     }
 
     public record IncidentRow(String id, String title, String severity, String status, String target, String cause,

@@ -151,6 +151,13 @@ class MalformedSpecTest {
                 Arguments.of("iterate with a bad delay", iterated("{\"untilScore\":8,\"maxIterations\":2,\"delay\":\"10 minutes\"}"), "iterate.delay"),
                 Arguments.of("deadline not a duration", "{\"name\":\"x\",\"deadline\":\"soon\",\"steps\":[" + OK_STEP + "]}", "deadline"),
                 Arguments.of("deadline beyond a week", "{\"name\":\"x\",\"deadline\":\"P30D\",\"steps\":[" + OK_STEP + "]}", "deadline"),
+                Arguments.of("rollbackDeadline not a duration", "{\"name\":\"x\",\"rollbackDeadline\":\"later\",\"steps\":[" + OK_STEP + "]}",
+                        "rollbackDeadline"),
+                Arguments.of("rollbackDeadline beyond a week", "{\"name\":\"x\",\"rollbackDeadline\":\"P8D\",\"steps\":[" + OK_STEP + "]}",
+                        "rollbackDeadline"),
+                Arguments.of("onTargetBusy unknown", "{\"name\":\"x\",\"onTargetBusy\":\"queue\",\"steps\":[" + OK_STEP + "]}", "onTargetBusy"),
+                Arguments.of("incidentOnFailure not a boolean", "{\"name\":\"x\",\"incidentOnFailure\":\"yes\",\"steps\":[" + OK_STEP + "]}",
+                        "incidentOnFailure"),
                 Arguments.of("trailing garbage", "{\"name\":\"x\",\"steps\":[" + OK_STEP + "]} xyz", "$"));
     }
 

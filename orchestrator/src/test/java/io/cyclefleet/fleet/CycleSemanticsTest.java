@@ -289,4 +289,41 @@ class CycleSemanticsTest {
         assertTrue(c.getString("error").startsWith("deadline exceeded"), c.getString("error"));
         assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-slow:deadline-exceeded' and severity = 'error'"));
     }
+
+    @Test
+    void theDeadlineNeverStopsARunningRollbackButTheRollbacksOwnDeadlineEndsItWithACriticalIncident() {
+        // the cycle's deadline passes while its rollback runs: the rollback goes on and recovers
+        Map<String, Object> spec = new HashMap<>(standard("svc-deadline-rb", stepOverride("verify", "fail", FAILS),
+                stepOverride("rollback", "sleep", Map.of("duration", "PT4S"))));
+        spec.put("deadline", "PT2S");
+        UUID id = submit(spec);
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("ROLLED_BACK", c.getString("status"), c.prettify());
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'rollback' }.status"));
+        assertTrue(Db.count("select count(*) from cycle where id = ? and deadline_at < rollback_finished_at", id) == 1,
+                "the deadline passed during the rollback");
+
+        // a rollback past its own deadline: the cycle fails and on-call is paged
+        Map<String, Object> slow = new HashMap<>(standard("svc-rollback-deadline", stepOverride("verify", "fail", FAILS),
+                stepOverride("rollback", "sleep", Map.of("duration", "PT30S"))));
+        slow.put("rollbackDeadline", "PT2S");
+        UUID late = submit(slow);
+        JsonPath l = awaitEnd(late, Duration.ofSeconds(30));
+        assertEquals("FAILED", l.getString("status"));
+        assertTrue(l.getString("error").startsWith("rollback not finished within its deadline of PT2S"), l.getString("error"));
+        assertEquals("CANCELLED", l.getString("tasks.find { it.key == 'rollback' }.status"));
+        assertEquals(1, Db.count("select count(*) from incident where dedup_key = 'svc-rollback-deadline:rollback-failed' and severity = 'critical'"));
+    }
+
+    @Test
+    void aFailedCycleOpensAnIncidentWhenItsSpecAsksEvenIfNothingWasDeployed() {
+        Map<String, Object> failing = Map.of("key", "check", "kind", "fail", "params", FAILS, "retry", Map.of("maxAttempts", 1));
+        UUID quiet = submit(Map.of("name", "quiet", "target", "svc-quiet", "steps", List.of(failing)));
+        assertEquals("FAILED", awaitEnd(quiet, Duration.ofSeconds(20)).getString("status"));
+        assertEquals(0, Db.count("select count(*) from incident where latest_cycle_id = ?", quiet), "by default a failure before any deploy pages nobody");
+
+        UUID loud = submit(Map.of("name", "loud", "target", "svc-loud", "incidentOnFailure", true, "steps", List.of(failing)));
+        assertEquals("FAILED", awaitEnd(loud, Duration.ofSeconds(20)).getString("status"));
+        assertEquals(1, Db.count("select count(*) from incident where latest_cycle_id = ? and cause = 'cycle-failed' and severity = 'error'", loud));
+    }
 }

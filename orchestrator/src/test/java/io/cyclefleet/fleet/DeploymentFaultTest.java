@@ -350,4 +350,28 @@ class DeploymentFaultTest {
         assertEquals("v1.1", target.version(), "the operator said not to roll back");
         assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.rollback_not_run'", kept));
     }
+
+    @Test
+    void aStepFailingAfterTheDeployThatIsNotATriggerStillRollsBackAndWithoutABranchPagesOnCall() throws Exception {
+        worker("after-deploy");
+        Map<String, Object> spec = new LinkedHashMap<>(deployCycle("svc-after", "v1.1", Map.of()));
+        List<Object> steps = new ArrayList<>((List<?>) spec.get("steps"));
+        steps.add(Map.of("key", "smoke", "kind", "fail", "dependsOn", List.of("verify"), "params", Map.of("times", 9),
+                "retry", Map.of("maxAttempts", 1)));
+        spec.put("steps", steps);
+        UUID id = submit(spec);
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(120));
+        assertEquals("ROLLED_BACK", c.getString("status"), c.prettify());
+        assertEquals("failure", c.getString("rollback.startedBy"));
+        assertTrue(c.getString("rollback.cause").startsWith("fail step smoke failed"), c.getString("rollback.cause"));
+        assertEquals("v1", target.version(), "a deployed cycle that fails for any reason rolls back");
+
+        spec.remove("rollback");
+        UUID bare = submit(spec);
+        JsonPath b = awaitEnd(bare, Duration.ofSeconds(120));
+        assertEquals("FAILED", b.getString("status"));
+        assertEquals("v1.1", target.version(), "no rollback branch: the deployment stays");
+        assertEquals(1, Db.count("select count(*) from incident where latest_cycle_id = ? and cause = 'deployment-not-rolled-back' "
+                + "and severity = 'critical'", bare), "a deployed cycle that cannot roll back pages on-call");
+    }
 }

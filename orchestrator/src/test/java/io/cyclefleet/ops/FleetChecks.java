@@ -340,11 +340,12 @@ final class FleetChecks {
     }
 
     static final String STOP_BUDGET = "quarkus.shutdown.timeout, then on a worker cyclefleet.worker.drain-timeout + "
-            + HANDBACK_MARGIN.toSeconds() + "s for the hand-back";
+            + "cyclefleet.worker.stop-grace + " + HANDBACK_MARGIN.toSeconds() + "s for the hand-back";
 
     /**
      * How long a process may take after SIGTERM: Quarkus first waits up to quarkus.shutdown.timeout for HTTP
-     * requests in flight, then fires ShutdownEvent, on which a worker drains (drain-timeout, then the hand-back).
+     * requests in flight, then fires ShutdownEvent, on which a worker drains (drain-timeout, then stop-grace for the
+     * interrupted tasks to stop, then the hand-back).
      */
     static Duration stopBudget(Repo repo, String module, Map<String, String> env) {
         Duration shutdown = repo.setting(module, env, "quarkus.shutdown.timeout").map(DurationConverter::parseDuration).orElse(Duration.ZERO);
@@ -352,7 +353,8 @@ final class FleetChecks {
             return shutdown;
         }
         Duration drain = DurationConverter.parseDuration(repo.setting("worker", env, "cyclefleet.worker.drain-timeout").orElseThrow());
-        return shutdown.plus(drain).plus(HANDBACK_MARGIN);
+        Duration stopGrace = DurationConverter.parseDuration(repo.setting("worker", env, "cyclefleet.worker.stop-grace").orElseThrow());
+        return shutdown.plus(drain).plus(stopGrace).plus(HANDBACK_MARGIN);
     }
 
     // ---- autoscaling ---------------------------------------------------------------------------------------
