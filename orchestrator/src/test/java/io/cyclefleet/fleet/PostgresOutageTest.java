@@ -6,6 +6,7 @@ import static io.cyclefleet.support.Cycles.spec;
 import static io.cyclefleet.support.Cycles.submit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.Postgres;
@@ -35,6 +36,25 @@ class PostgresOutageTest {
             assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(90)).getString("status"));
             assertEquals(12, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.succeeded'", id));
             assertEquals(12, Db.count("select count(distinct task_id) from cycle_event where cycle_id = ? and type = 'task.succeeded'", id));
+        }
+    }
+
+    @Test
+    void resultsFinishedDuringAnOutageLongerThanTheLeaseAreKeptNotRedelivered() throws Exception {
+        // leases of 8 s, an outage of 10 s: every lease has expired by Postgres' clock when it comes back; the
+        // reconciler's grace after its own gap lets the worker write the results it holds before leases are judged
+        try (WorkerProcess w = WorkerProcess.builder("pg-b").with("cyclefleet.worker.lease", "8s")
+                .with("cyclefleet.worker.heartbeat", "2s").start()) {
+            UUID id = submit(spec("pg-gap", sleeps("g", 4, "PT1S")));
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    Db.count("select count(*) from task where cycle_id = ? and status = 'RUNNING'", id) == 4);
+            Postgres.downFor(Duration.ofSeconds(10));
+            assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(60)).getString("status"));
+            assertEquals(4, Db.count("select count(*) from task where cycle_id = ? and status = 'SUCCEEDED' and attempt = 1", id),
+                    "each result written by the attempt that ran it");
+            assertEquals(0, Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'lease expired%'", id),
+                    "no lease was expired before the worker could renew it");
+            assertTrue(w.isAlive());
         }
     }
 }
