@@ -152,4 +152,43 @@ class WorkerSafetyTest {
             server.stop(0);
         }
     }
+
+    @Test
+    void aWorkerResumedPastItsLeaseStopsItsRunAndNeverStartsWhatItHadPrefetched() throws Exception {
+        java.nio.file.Path log = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "prefetch", ".log").toAbsolutePath();
+        Map<String, String> suite = Map.of("cyclefleet.suites.lifecycle.command", PartitionTest.SUITE + " " + log + " {{label}} 12",
+                "cyclefleet.suites.lifecycle.arguments.label", "[a-z0-9-]+", "cyclefleet.suites.lifecycle.timeout", "PT1M",
+                "cyclefleet.worker.lease", "5s", "cyclefleet.worker.heartbeat", "1s");
+        WorkerProcess paused = worker(WorkerProcess.builder("paused").with(suite).with("cyclefleet.worker.concurrency", "1")
+                .with("cyclefleet.worker.prefetch", "2"));
+        List<Map<String, Object>> steps = new ArrayList<>();
+        for (String label : List.of("first", "second", "third")) {
+            steps.add(Map.of("key", label, "kind", "testing", "params", Map.of("suite", "lifecycle", "args", Map.of("label", label)),
+                    "timeout", "PT1M", "retry", Map.of("maxAttempts", 1)));
+        }
+        UUID id = submit(Map.of("name", "prefetched", "steps", steps));
+        // one run on the worker's only thread, the two others claimed and waiting behind it
+        await().atMost(Duration.ofSeconds(30)).until(() -> java.nio.file.Files.readString(log).contains(" start ")
+                && Db.count("select count(*) from task where cycle_id = ? and status = 'RUNNING' and worker_id = 'paused'", id) == 3);
+        paused.pause();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> // the reconciler redelivered all three
+                    Db.count("select count(*) from task where cycle_id = ? and attempt = 2", id) == 3);
+        } finally {
+            paused.resume();
+        }
+        worker(WorkerProcess.builder("resumes-nothing").with(suite));
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(90));
+        assertEquals("SUCCEEDED", c.getString("status"), c.prettify());
+        List<String> lines = java.nio.file.Files.readAllLines(log);
+        for (String label : List.of("first", "second", "third")) {
+            long starts = lines.stream().filter(l -> l.contains(" start " + label + " ")).count();
+            long passed = lines.stream().filter(l -> l.contains(" passed " + label + " ")).count();
+            assertEquals(1, passed, label + " passed once: " + lines);
+            assertTrue(starts <= 2, label + ": " + lines);
+        }
+        // exactly one run was started on the paused worker: the prefetched ones were handed back, not started
+        assertEquals(4, lines.stream().filter(l -> l.contains(" start ")).count(), "3 runs on the other worker and 1 killed: " + lines);
+        assertEquals(1, lines.stream().filter(l -> l.contains(" killed ")).count(), lines.toString());
+    }
 }
