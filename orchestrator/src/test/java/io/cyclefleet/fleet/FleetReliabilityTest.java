@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.WorkerProcess;
+import io.cyclefleet.support.Workers;
 import io.cyclefleet.task.Priority;
 import io.cyclefleet.task.QueuedTask;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,19 +42,15 @@ class FleetReliabilityTest {
     @Inject
     RedisTaskQueue queue;
 
-    private final List<WorkerProcess> workers = new ArrayList<>();
+    private final Workers workers = new Workers();
 
     private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
-        WorkerProcess w = b.start();
-        workers.add(w);
-        return w;
+        return workers.start(b);
     }
 
     @AfterEach
     void stopWorkers() throws InterruptedException {
-        for (WorkerProcess w : workers) {
-            w.close();
-        }
+        workers.close();
     }
 
     private static void assertEachTaskSucceededExactlyOnce(UUID cycle, int tasks) {

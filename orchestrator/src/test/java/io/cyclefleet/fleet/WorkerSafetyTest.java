@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.WorkerProcess;
+import io.cyclefleet.support.Workers;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.io.OutputStream;
@@ -35,19 +36,15 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class WorkerSafetyTest {
 
-    private final List<WorkerProcess> workers = new ArrayList<>();
+    private final Workers workers = new Workers();
 
     private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
-        WorkerProcess w = b.start();
-        workers.add(w);
-        return w;
+        return workers.start(b);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (WorkerProcess w : workers) {
-            w.close();
-        }
+        workers.close();
     }
 
     @Test

@@ -61,6 +61,19 @@ public class TaskStore {
                 update deployment_intent i set ended_at = now()
                 from v where i.task_id = v.id and i.attempt = v.attempt and i.ended_at is null)""";
 
+    /**
+     * Records, for each outcome in {@code v} that the statement's {@code %1$s} CTE did not write, a
+     * task.result_rejected event: what was refused ({@code %2$s}, a text SQL expression) and why (the row's state).
+     */
+    private static final String REJECTED = """
+            rejected as (
+                insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)
+                select t.cycle_id, t.id, 'task.result_rejected', v.attempt, ?,
+                       %2$s || ' of attempt ' || v.attempt || ' rejected: task is ' || t.status
+                       || ' at attempt ' || t.attempt || coalesce(' held by ' || t.worker_id, '')
+                from v join task t on t.id = v.id
+                where not exists (select 1 from %1$s w where w.id = v.id))""";
+
     private static final String COMPLETE = """
             with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::float8[])
                        as v(id, attempt, status, result, error, delay_ms, metrics, score)),
@@ -72,16 +85,9 @@ public class TaskStore {
                 from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
                 returning t.id, t.cycle_id),
             %s,
-            rejected as (
-                insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)
-                select t.cycle_id, t.id, 'task.result_rejected', v.attempt, ?,
-                       'result ' || v.status || ' of attempt ' || v.attempt || ' rejected: task is ' || t.status
-                       || ' at attempt ' || t.attempt || coalesce(' held by ' || t.worker_id, '')
-                from v join task t on t.id = v.id
-                where not exists (select 1 from done d where d.id = v.id)
-                returning task_id)
+            %s
             select id, cycle_id from done
-            """.formatted(INTENTS_ENDED);
+            """.formatted(INTENTS_ENDED, REJECTED.formatted("done", "'result ' || v.status"));
 
     /**
      * The columns of a started attempt that goes back to the queue at attempt + 1 without spending an attempt
@@ -117,15 +123,10 @@ public class TaskStore {
                     from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
                     returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id),
                 %s
-                rejected as (
-                    insert into cycle_event (cycle_id, task_id, type, attempt, worker_id, detail)
-                    select t.cycle_id, t.id, 'task.result_rejected', v.attempt, ?,
-                           'hand-back of attempt ' || v.attempt || ' (' || v.reason || ') rejected: task is ' || t.status
-                           || ' at attempt ' || t.attempt || coalesce(' held by ' || t.worker_id, '')
-                    from v join task t on t.id = v.id
-                    where not exists (select 1 from stopped s where s.id = v.id))
+                %s
                 select * from stopped
-                """.formatted(REQUEUE_STARTED.formatted("v.loss", "v.reason"), endsIntents ? INTENTS_ENDED + "," : "");
+                """.formatted(REQUEUE_STARTED.formatted("v.loss", "v.reason"), endsIntents ? INTENTS_ENDED + "," : "",
+                REJECTED.formatted("stopped", "'hand-back (' || v.reason || ')'"));
     }
 
     private static final String STOP = stopStatement(true);

@@ -129,7 +129,8 @@ public final class Commands {
             Thread.currentThread().interrupt();
             throw e;
         }
-        int killed = exited ? 0 : killTree(process);
+        // the timeout(1) wrapper is ours, not one of the processes the command started
+        int killed = exited ? 0 : killTree(process) - (TIMEOUT == null ? 0 : 1);
         Duration wall = Duration.ofNanos(System.nanoTime() - start);
         reader.join(OUTPUT_DRAIN.toMillis());
         if (reader.isAlive()) {
