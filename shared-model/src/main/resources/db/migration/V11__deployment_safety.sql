@@ -9,7 +9,11 @@ alter table task
     add column max_lease_losses int not null default 5,
     -- the stream entry id the message of this attempt was last put on Redis as: the stale-dispatch sweep
     -- re-sends a task only when that entry is really gone, not while it waits in a long backlog
-    add column dispatch_entry   text;
+    add column dispatch_entry   text,
+    -- the spec's maxAttempts: a rerun gets this budget afresh, whatever faults grew max_attempts by
+    add column attempt_budget   int;
+update task set attempt_budget = max_attempts;
+alter table task alter column attempt_budget set not null;
 
 -- What a deployment or rollback attempt is about to do, recorded by its worker (fenced by the attempt) before
 -- the adapter changes anything. A rollback reads the version to restore from here, never from the deploy's
@@ -50,26 +54,29 @@ alter table cycle
     add column rollback_deadline_at timestamptz,
     -- open a cycle-failed incident when the cycle fails without a rollback, even if nothing was deployed
     add column incident_on_failure  boolean not null default false,
-    -- a step of the cycle changes its target (a deployment or rollback kind): the cycle takes the target's lease
-    add column changes_target       boolean not null default false,
+    -- what the cycle changes, when a step of it changes its target (a deployment or rollback kind): 'target:<target>'
+    -- and 'adapter:<name>' for each deployment adapter its steps name; the cycle holds all their leases
+    add column change_resources     text[],
     add column on_target_busy       text    not null default 'wait' check (on_target_busy in ('wait', 'reject'));
 
 create index cycle_rollback_due on cycle (rollback_deadline_at) where rollback_deadline_at is not null and finished_at is null;
 
--- One change at a time per target: the cycle that holds a target's lease is the only one that may change it.
--- Taken when such a cycle is written, released in the transaction that ends it; cycles that find it taken
--- wait in WAITING_FOR_TARGET and get it in submission order.
+-- One change at a time per target: the cycle that holds a resource's lease (a target, a deployment adapter) is the
+-- only one that may change it. Taken when such a cycle is written, released in the transaction that ends it; cycles
+-- that find one taken wait in WAITING_FOR_TARGET and get them in submission order.
 create table target_lease (
-    target      text primary key,
-    cycle_id    uuid not null unique references cycle (id) on delete cascade,
+    resource    text primary key,
+    cycle_id    uuid not null references cycle (id) on delete cascade,
     acquired_at timestamptz not null default now()
 );
-create index cycle_waiting_for_target on cycle (target, created_at) where status = 'WAITING_FOR_TARGET';
+create index target_lease_cycle on target_lease (cycle_id);
+create index cycle_waiting_for_target on cycle (created_at, id) where status = 'WAITING_FOR_TARGET';
 
 -- The reconciler's own progress, shared by the replicas: after a gap (Postgres down, every orchestrator down)
 -- leases are not judged until the workers have had a chance to heartbeat again.
 create table reconciler_state (
     id                  int primary key check (id = 1),
+    -- when the last fast pass ended
     last_pass_at        timestamptz not null,
     leases_judged_after timestamptz not null
 );

@@ -102,7 +102,7 @@ public class CycleAdvancer {
      * Starts the rollback branch when a trigger step (deploy, verify, a gate after the deploy) failed, or when any
      * other main step failed after a deployment had started (a trigger that was skipped because an earlier step
      * failed, a step after the deploy that is not a trigger): every path out of a deployed cycle rolls back. The
-     * main DAG's steps that have not started are skipped; those running finish.
+     * main DAG stops (see {@link CycleStore#startRollback}).
      */
     private boolean startRollbackIfNeeded(Connection c, UUID cycle) throws SQLException {
         Optional<String> trigger = firstFailure(c, cycle, true);
@@ -119,7 +119,7 @@ public class CycleAdvancer {
     }
 
     private static void start(Connection c, UUID cycle, CycleStore.RollbackStart by, String cause) throws SQLException {
-        CycleStore.startRollback(c, cycle, by, cause, false);
+        CycleStore.startRollback(c, cycle, by, cause);
         LOG.infof("cycle %s: rollback started (%s)", cycle, cause);
     }
 

@@ -67,12 +67,13 @@ public class CyclePlanner {
     }
 
     /**
-     * A validated cycle: the spec with its template expanded, and every task it writes. {@code changesTarget}: a step
-     * changes the target (its kind says so), so the cycle takes the target's lease; {@code onTargetBusy} says what to
-     * do when another cycle holds it.
+     * A validated cycle: the spec with its template expanded, and every task it writes. {@code changes}: when a step
+     * changes the target (its kind says so), what the cycle takes the leases of — {@code target:<target>} and
+     * {@code adapter:<name>} for each deployment adapter its steps name — empty when it changes nothing;
+     * {@code onTargetBusy} says what to do when another cycle holds one of them.
      */
     public record Plan(CycleSpec spec, String target, Duration deadline, Duration rollbackDeadline, boolean incidentOnFailure,
-                       boolean changesTarget, OnTargetBusy onTargetBusy, List<PlannedTask> tasks) {
+                       List<String> changes, OnTargetBusy onTargetBusy, List<PlannedTask> tasks) {
     }
 
     /** What a cycle that changes its target does while another cycle changes it. */
@@ -165,9 +166,28 @@ public class CyclePlanner {
         if (!v.isEmpty()) {
             throw new InvalidSpecException(v.list());
         }
-        boolean changesTarget = planned.stream().map(t -> kinds.get(t.kind())).anyMatch(k -> k != null && k.changesTarget());
-        return new Plan(spec, target, deadline, rollbackDeadline, Boolean.TRUE.equals(spec.incidentOnFailure()), changesTarget,
+        return new Plan(spec, target, deadline, rollbackDeadline, Boolean.TRUE.equals(spec.incidentOnFailure()), changes(target, planned),
                 onTargetBusy, planned);
+    }
+
+    /** What a cycle changes: its target and the adapters its steps name, when one of its steps changes the target. */
+    private List<String> changes(String target, List<PlannedTask> planned) {
+        if (planned.stream().map(t -> kinds.get(t.kind())).noneMatch(k -> k != null && k.changesTarget())) {
+            return List.of();
+        }
+        TreeSet<String> out = new TreeSet<>();
+        out.add("target:" + target);
+        for (PlannedTask t : planned) {
+            TaskKindContract k = kinds.get(t.kind());
+            if (k != null) {
+                try {
+                    k.adapterOf(json.readTree(t.paramsJson())).ifPresent(a -> out.add("adapter:" + a));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException("params validated a moment ago no longer parse", e);
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     private List<Node> nodes(CycleSpec spec, Violations v) {

@@ -64,14 +64,20 @@ public class CycleQueries {
         UUID next = CycleEntity.<CycleEntity>find("parentId", id).firstResultOptional().map(x -> x.id).orElse(null);
         return Optional.of(new CycleViews.Cycle(c.id, c.name, c.target, c.status, c.error, c.createdAt, c.updatedAt, c.finishedAt,
                 c.deadlineAt, c.iteration, c.parentId, next, c.nextIterationAt, awaiting,
-                CycleStatus.WAITING_FOR_TARGET.name().equals(c.status) ? targetHolder(c.target) : null, rollback, counts, average,
+                CycleStatus.WAITING_FOR_TARGET.name().equals(c.status) ? waitingFor(id) : null, rollback, counts, average,
                 deployments(id), views));
     }
 
-    /** The cycle holding the target's lease (changing it), if any. */
-    private UUID targetHolder(String target) {
+
+    /** The cycle holding a lease of what this waiting cycle changes, or the older one it waits behind. */
+    private UUID waitingFor(UUID cycle) {
         @SuppressWarnings("unchecked")
-        List<Object> rows = em.createNativeQuery("select cycle_id from target_lease where target = ?1").setParameter(1, target).getResultList();
+        List<Object> rows = em.createNativeQuery("""
+                (select l.cycle_id from target_lease l join cycle w on l.resource = any(w.change_resources) where w.id = ?1 limit 1)
+                union all
+                (select o.id from cycle w join cycle o on o.status = 'WAITING_FOR_TARGET' and o.change_resources && w.change_resources
+                   and (o.created_at, o.id) < (w.created_at, w.id) where w.id = ?1 order by o.created_at limit 1)
+                limit 1""").setParameter(1, cycle).getResultList();
         return rows.isEmpty() ? null : (UUID) rows.get(0);
     }
 

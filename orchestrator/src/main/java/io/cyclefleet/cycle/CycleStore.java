@@ -58,7 +58,7 @@ public class CycleStore {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     insert into cycle (id, name, status, spec, idempotency_key, target, parent_id, iteration, deadline_ms, deadline_at,
-                                       rollback_deadline_ms, incident_on_failure, changes_target, on_target_busy)
+                                       rollback_deadline_ms, incident_on_failure, change_resources, on_target_busy)
                     values (?, ?, 'ACCEPTED', ?::jsonb, ?, ?, ?, ?, ?::bigint, now() + ?::bigint * interval '1 millisecond', ?, ?, ?, ?)
                     on conflict do nothing""")) {
                 ps.setObject(1, id);
@@ -73,7 +73,7 @@ public class CycleStore {
                 ps.setObject(9, deadlineMs, java.sql.Types.BIGINT);
                 ps.setLong(10, plan.rollbackDeadline().toMillis());
                 ps.setBoolean(11, plan.incidentOnFailure());
-                ps.setBoolean(12, plan.changesTarget());
+                ps.setArray(12, plan.changes().isEmpty() ? null : texts(c, plan.changes()));
                 ps.setString(13, plan.onTargetBusy().wireName());
                 if (ps.executeUpdate() == 0) {
                     return iteration.isPresent() ? new Submitted(null, false, true, List.of())
@@ -89,7 +89,7 @@ public class CycleStore {
                 event(c, parent, "cycle.iteration_started", "iteration " + iteration.get().number() + ": cycle " + id);
                 event(c, id, "cycle.iteration_of", "iteration " + iteration.get().number() + " of cycle " + parent);
             }
-            boolean waits = plan.changesTarget() && waitForTarget(c, id, plan.target(), plan.onTargetBusy());
+            boolean waits = !plan.changes().isEmpty() && waitForTarget(c, id, plan.target(), plan.changes(), plan.onTargetBusy());
             Map<String, Long> ids = insertTasks(c, id, tasks, waits, config.defaults().maxLeaseLosses());
             insertDependencies(c, tasks, ids);
             List<QueuedTask> roots = new ArrayList<>();
@@ -103,23 +103,26 @@ public class CycleStore {
     }
 
     /**
-     * Takes the target's lease for the cycle. Returns true when another cycle holds it and this one waits
-     * (WAITING_FOR_TARGET); with onTargetBusy=reject, refuses instead (409, the transaction rolls back).
+     * Takes the leases of what the cycle changes. Returns true when another cycle holds one (or waits for one since
+     * before) and this one waits (WAITING_FOR_TARGET); with onTargetBusy=reject, refuses instead (409, the
+     * transaction rolls back).
      */
-    private static boolean waitForTarget(Connection c, UUID cycle, String target, CyclePlanner.OnTargetBusy onBusy) throws SQLException {
-        Optional<UUID> holder = TargetLeases.acquire(c, target, cycle);
+    private static boolean waitForTarget(Connection c, UUID cycle, String target, List<String> changes, CyclePlanner.OnTargetBusy onBusy)
+            throws SQLException {
+        Optional<UUID> holder = TargetLeases.acquire(c, cycle, changes, true);
         if (holder.isEmpty()) {
             return false;
         }
         if (onBusy == CyclePlanner.OnTargetBusy.REJECT) {
-            throw new ConflictException("target '" + target + "' is being changed by cycle " + holder.get()
+            throw new ConflictException("target '" + target + "' (or an adapter this cycle deploys through) is being changed by cycle " + holder.get()
                     + " (onTargetBusy=reject); submit again once it has ended, or with onTargetBusy=wait");
         }
         try (PreparedStatement ps = c.prepareStatement("update cycle set status = 'WAITING_FOR_TARGET', updated_at = now() where id = ?")) {
             ps.setObject(1, cycle);
             ps.executeUpdate();
         }
-        event(c, cycle, "cycle.waiting_for_target", "cycle " + holder.get() + " is changing target '" + target + "'; this cycle starts when it ends");
+        event(c, cycle, "cycle.waiting_for_target", "cycle " + holder.get() + " is changing (or waits to change) target '" + target
+                + "' or an adapter this cycle deploys through; this cycle starts when that is over");
         return true;
     }
 
@@ -159,9 +162,10 @@ public class CycleStore {
             timeouts.add(t.timeout().toMillis());
         }
         try (PreparedStatement ps = c.prepareStatement("""
-                insert into task (cycle_id, step_key, kind, queue, priority, params, status, max_attempts, backoff_ms,
+                insert into task (cycle_id, step_key, kind, queue, priority, params, status, max_attempts, attempt_budget, backoff_ms,
                                   max_backoff_ms, timeout_ms, queued_at, branch, risk, triggers_rollback, needs_approval, max_lease_losses)
-                select ?, k, kind, q, p, params::jsonb, s, a, b, mb, t, case when s = 'QUEUED' then now() end, br, r, tr::boolean, na::boolean, ?
+                select ?, k, kind, q, p, params::jsonb, s, a, a, b, mb, t, case when s = 'QUEUED' then now() end, br, r, tr::boolean,
+                       na::boolean, ?
                 from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
                             ?::text[], ?::text[], ?::text[], ?::text[])
                      as v(k, kind, q, p, params, s, a, b, mb, t, br, r, tr, na)
@@ -253,7 +257,7 @@ public class CycleStore {
             }
             boolean deployed = deployed(c, cycle);
             if (deployed && rollback && hasRollbackBranch(c, cycle)) {
-                startRollback(c, cycle, RollbackStart.OPERATOR, reason + " after a deployment started", true);
+                startRollback(c, cycle, RollbackStart.OPERATOR, reason + " after a deployment started");
                 return CancelResult.ROLLING_BACK;
             }
             end(c, cycle, CycleStatus.CANCELLED, reason);
@@ -287,11 +291,11 @@ public class CycleStore {
 
     /**
      * Starts the rollback branch: records when and why (the detection time for MTTR is when the earliest failed main
-     * step since the cycle's first deployment intent ended; for a deadline or a cancel, now), starts the rollback deadline, and stops the main DAG: its steps that
-     * have not started are skipped, and with {@code stopMain} (deadline, cancel) the running ones are cancelled too.
+     * step since the cycle's first deployment intent ended; for a deadline or a cancel, now), starts the rollback deadline,
+     * and stops the main DAG: its steps that have not started are skipped, the queued, running or retrying ones cancelled.
      * The caller advances the cycle to queue the branch.
      */
-    static void startRollback(Connection c, UUID cycle, RollbackStart by, String cause, boolean stopMain) throws SQLException {
+    static void startRollback(Connection c, UUID cycle, RollbackStart by, String cause) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 update cycle set failure_detected_at = case when ? then now() else coalesce(
                            (select min(finished_at) from task
@@ -310,12 +314,14 @@ public class CycleStore {
             ps.setObject(6, cycle);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement(stopMain ? """
-                update task set status = 'CANCELLED', error = ?, finished_at = now(), lease_expires_at = null
-                where cycle_id = ? and branch = 'main' and status in ('PENDING', 'QUEUED', 'RUNNING', 'RETRY_WAIT')""" : """
-                update task set status = 'SKIPPED', finished_at = now(), error = ?
-                where cycle_id = ? and branch = 'main' and status = 'PENDING'""")) {
-            ps.setString(1, stopMain ? "cancelled: the rollback started (" + cause + ")" : "not run: the rollback started");
+        // the main DAG stops: what has not started is skipped, what is queued, running or waiting for a retry is
+        // cancelled (late results are fenced out) — a deploy redelivered after a fault must not act beside the rollback
+        try (PreparedStatement ps = c.prepareStatement("""
+                update task set status = case when status = 'PENDING' then 'SKIPPED' else 'CANCELLED' end,
+                       error = case when status = 'PENDING' then 'not run: the rollback started' else ? end,
+                       finished_at = now(), lease_expires_at = null
+                where cycle_id = ? and branch = 'main' and status in ('PENDING', 'QUEUED', 'RUNNING', 'RETRY_WAIT')""")) {
+            ps.setString(1, "cancelled: the rollback started (" + cause + ")");
             ps.setObject(2, cycle);
             ps.executeUpdate();
         }
@@ -440,7 +446,7 @@ public class CycleStore {
             String reason = "deadline exceeded while " + locked.get().status();
             boolean deployed = deployed(c, cycle);
             if (deployed && hasRollbackBranch(c, cycle)) {
-                startRollback(c, cycle, RollbackStart.DEADLINE, reason + " after a deployment started", true);
+                startRollback(c, cycle, RollbackStart.DEADLINE, reason + " after a deployment started");
                 return ExpireResult.ROLLING_BACK;
             }
             end(c, cycle, CycleStatus.FAILED, reason);
@@ -469,7 +475,7 @@ public class CycleStore {
                 return RetryResult.NOT_RETRYABLE;
             }
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task set status = 'PENDING', attempt = attempt + 1, max_attempts = attempt + max_attempts,
+                    update task set status = 'PENDING', attempt = attempt + 1, max_attempts = attempt + attempt_budget, lease_losses = 0,
                            error = 'rerun after: ' || coalesce(error, status), result = null, metrics = null, score = null,
                            worker_id = null, lease_expires_at = null, next_run_at = null, dispatched_at = null,
                            queued_at = null, started_at = null, finished_at = null, approved_at = null, approved_by = null
@@ -479,9 +485,9 @@ public class CycleStore {
                 ps.executeUpdate();
             }
             boolean waits = false;
-            Optional<String[]> target = changedTarget(c, cycle);
-            if (target.isPresent()) {
-                waits = waitForTarget(c, cycle, target.get()[0], CyclePlanner.OnTargetBusy.valueOf(target.get()[1].toUpperCase(java.util.Locale.ROOT)));
+            Optional<Changes> changes = changes(c, cycle);
+            if (changes.isPresent()) {
+                waits = waitForTarget(c, cycle, changes.get().target(), changes.get().resources(), changes.get().onBusy());
             }
             try (PreparedStatement ps = c.prepareStatement("""
                     update cycle set status = ?, error = null, finished_at = null, updated_at = now(),
@@ -497,12 +503,18 @@ public class CycleStore {
         });
     }
 
-    /** The target and onTargetBusy of a cycle that changes its target; empty for one that does not. */
-    private static Optional<String[]> changedTarget(Connection c, UUID cycle) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select target, on_target_busy from cycle where id = ? and changes_target")) {
+    /** What a cycle changes, and what it does while another cycle changes it. */
+    private record Changes(String target, List<String> resources, CyclePlanner.OnTargetBusy onBusy) {
+    }
+
+    /** Empty for a cycle that changes nothing. */
+    private static Optional<Changes> changes(Connection c, UUID cycle) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select target, change_resources, on_target_busy from cycle where id = ? and change_resources is not null")) {
             ps.setObject(1, cycle);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+                return rs.next() ? Optional.of(new Changes(rs.getString(1), List.of((String[]) rs.getArray(2).getArray()),
+                        CyclePlanner.OnTargetBusy.valueOf(rs.getString(3).toUpperCase(java.util.Locale.ROOT)))) : Optional.empty();
             }
         }
     }

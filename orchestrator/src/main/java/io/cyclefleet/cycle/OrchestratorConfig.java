@@ -16,6 +16,8 @@ public interface OrchestratorConfig {
 
     Metrics metrics();
 
+    Diagnostics diagnostics();
+
     /** Named queue per kind when a step names none, e.g. cyclefleet.routes.deployment=deploy. */
     Map<String, String> routes();
 
@@ -69,6 +71,15 @@ public interface OrchestratorConfig {
          */
         @WithDefault("5")
         int maxLeaseLosses();
+    }
+
+    interface Diagnostics {
+        /**
+         * Accept the diagnostic kind {@code hang} (a handler that ignores interruption, for hang-detection tests);
+         * read by its contract, {@code DiagnosticKinds.Hang}. Off: it would let a submitter stall workers.
+         */
+        @WithDefault("false")
+        boolean hangEnabled();
     }
 
     interface Metrics {

@@ -107,7 +107,7 @@ public class Reconciler {
 
     void fastPass() {
         try {
-            progress.recordPass(config.gapAfter(), config.leaseGrace()).ifPresent(gap -> LOG.warnf("the reconciler resumes after a gap "
+            progress.passStarts(config.gapAfter(), config.leaseGrace()).ifPresent(gap -> LOG.warnf("the reconciler resumes after a gap "
                     + "of %d s (Postgres or every orchestrator was down): leases are not judged for %s, so that workers can renew them first",
                     gap.toSeconds(), config.leaseGrace()));
         } catch (RuntimeException e) {
@@ -121,6 +121,7 @@ public class Reconciler {
         step("targets", this::handOffTargets);
         step("due iterations", () -> cycles.startDueIterations(config.batch()));
         step("deadlines", () -> cycles.expireOverdue(config.batch()));
+        step("pass end", progress::passEnded);
     }
 
     /** Cycles waiting for a target nobody holds any more get it, oldest first, and start. */
@@ -137,6 +138,21 @@ public class Reconciler {
         step("orphaned entries", this::sweepOrphans);
         step("stalled cycles", this::advanceStalled);
         step("gone workers", this::forgetGoneWorkers);
+        step("expired intents", this::closeExpiredIntents);
+    }
+
+    /**
+     * Deployment intents whose attempt never reported its end (its worker was killed) stop acting at their act_until;
+     * an hour later they are marked ended then, so the index of open intents holds only the ones that matter.
+     */
+    void closeExpiredIntents() {
+        Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    update deployment_intent set ended_at = act_until
+                    where ended_at is null and act_until < now() - interval '1 hour'""")) {
+                return ps.executeUpdate();
+            }
+        });
     }
 
     /**

@@ -25,13 +25,17 @@ public class ReconcilerProgress {
         this.ds = ds;
     }
 
-    /** Records a pass (by Postgres' clock); returns the gap since the previous one when it was at least {@code gapAfter}. */
-    public Optional<Duration> recordPass(Duration gapAfter, Duration grace) {
+    /**
+     * At the start of a pass: returns the gap since the previous pass ended (by Postgres' clock) when it was at least
+     * {@code gapAfter}, and then starts the grace. Measured from the previous pass's end, so a pass that is merely slow
+     * (Redis timing out) is no gap, and cannot keep the grace going for ever.
+     */
+    public Optional<Duration> passStarts(Duration gapAfter, Duration grace) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     with previous as (select last_pass_at from reconciler_state where id = 1 for update)
                     insert into reconciler_state (id, last_pass_at, leases_judged_after) values (1, now(), now())
-                    on conflict (id) do update set last_pass_at = now(),
+                    on conflict (id) do update set
                         leases_judged_after = case when now() - reconciler_state.last_pass_at >= make_interval(secs => ?)
                                                    then now() + make_interval(secs => ?) else reconciler_state.leases_judged_after end
                     returning (extract(epoch from now() - (select last_pass_at from previous)) * 1000)::bigint""")) {
@@ -42,6 +46,15 @@ public class ReconcilerProgress {
                     long gapMs = rs.getLong(1);
                     return rs.wasNull() || gapMs < gapAfter.toMillis() ? Optional.<Duration>empty() : Optional.of(Duration.ofMillis(gapMs));
                 }
+            }
+        });
+    }
+
+    /** At the end of a pass. */
+    public void passEnded() {
+        Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("update reconciler_state set last_pass_at = now() where id = 1")) {
+                return ps.executeUpdate();
             }
         });
     }

@@ -36,14 +36,14 @@ class DeploymentFaultTest {
 
     static final int PORT = 9391;
     static final Duration LEASE = Duration.ofSeconds(5);
-    static final Duration ADAPTER_TIMEOUT = Duration.ofSeconds(15);
+    static final Duration ADAPTER_TIMEOUT = Duration.ofSeconds(12);
 
     private final Workers workers = new Workers();
     private DemoTargetService target;
 
     @BeforeEach
     void startTarget(org.junit.jupiter.api.TestInfo test) throws Exception {
-        target = new DemoTargetService(test.getTestMethod().orElseThrow().getName(), PORT, Duration.ofSeconds(4));
+        target = new DemoTargetService(test.getTestMethod().orElseThrow().getName(), PORT, Duration.ofSeconds(3));
         target.deploy("v1");
     }
 
@@ -72,10 +72,7 @@ class DeploymentFaultTest {
 
     /** The same, measuring {@code verifyDelay} after the deploy (long enough to catch a verification running). */
     private Map<String, Object> deployCycle(String target, String version, String verifyDelay, Map<String, Object> extra) {
-        Map<String, Object> verify = Map.of("analysis", List.of(Map.of("name", "error_rate",
-                "provider", Map.of("http", Map.of("url", this.target.statsUrl(), "pointer", "/errorRate")),
-                "initialDelay", verifyDelay, "interval", "PT1S", "count", 3,
-                "successCondition", Map.of("op", "<=", "threshold", 0.05))));
+        Map<String, Object> verify = verification(verifyDelay);
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("name", "deploy " + version + " to " + target);
         spec.put("target", target);
@@ -88,9 +85,17 @@ class DeploymentFaultTest {
         spec.put("rollback", Map.of("triggers", List.of("deploy", "verify"), "steps", List.of(
                 Map.of("key", "rollback", "kind", "rollback", "params", Map.of("of", "deploy"), "timeout", "PT2M"),
                 Map.of("key", "verify-rollback", "kind", "deployment-verification", "dependsOn", List.of("rollback"),
-                        "params", verify, "retry", Map.of("maxAttempts", 1), "timeout", "PT1M"))));
+                        "params", verification("PT1S"), "retry", Map.of("maxAttempts", 1), "timeout", "PT1M"))));
         spec.putAll(extra);
         return spec;
+    }
+
+    /** The error rate from the target's own stats, measured {@code delay} after the step starts, 3 times a second apart. */
+    private Map<String, Object> verification(String delay) {
+        return Map.of("analysis", List.of(Map.of("name", "error_rate",
+                "provider", Map.of("http", Map.of("url", this.target.statsUrl(), "pointer", "/errorRate")),
+                "initialDelay", delay, "interval", "PT1S", "count", 3,
+                "successCondition", Map.of("op", "<=", "threshold", 0.05))));
     }
 
     private void awaitTargetEvent(String event, String version, Duration max) {
@@ -113,13 +118,13 @@ class DeploymentFaultTest {
     }
 
     /**
-     * The step succeeded without spending an attempt on the faults: every attempt beyond the first was a lease loss,
-     * and its budget ({@code maxAttempts} in the spec) grew by as many.
+     * The step succeeded after losing a lease without spending an attempt on the faults: its budget ({@code maxAttempts}
+     * in the spec) grew with every attempt a fault or a deferral took, so what is left is all but the one that succeeded.
      */
     private static void assertNoAttemptSpentOnFaults(UUID cycle, String step, int maxAttempts) {
         assertEquals(1, Db.count("""
                 select count(*) from task where cycle_id = ? and step_key = ? and status = 'SUCCEEDED'
-                  and lease_losses >= 1 and attempt = 1 + lease_losses and max_attempts = ? + lease_losses""", cycle, step, maxAttempts),
+                  and lease_losses >= 1 and max_attempts - attempt = ? - 1""", cycle, step, maxAttempts),
                 step + " succeeded after its lease losses without spending an attempt");
     }
 
@@ -269,7 +274,8 @@ class DeploymentFaultTest {
         worker("pair-a");
         worker("pair-b");
         UUID regression = submit(deployCycle("svc-pair", "v2", Map.of()));
-        UUID good = submit(deployCycle("svc-pair", "v1.1", Map.of()));
+        // named differently, but deploying through the same adapter: it waits all the same
+        UUID good = submit(deployCycle("svc-pair-renamed", "v1.1", Map.of()));
         assertEquals("WAITING_FOR_TARGET", io.cyclefleet.support.Cycles.get(good).getString("status"));
         assertEquals(regression.toString(), io.cyclefleet.support.Cycles.get(good).getString("waitingForCycle"));
         assertEquals("ROLLED_BACK", awaitEnd(regression, Duration.ofSeconds(120)).getString("status"));
@@ -295,7 +301,7 @@ class DeploymentFaultTest {
     @Test
     void aDeadlinePassingDuringVerificationAfterADeployRollsBackAndTheRollbackCompletes() throws Exception {
         worker("deadline-a");
-        UUID id = submit(deployCycle("svc-deadline", "v2", "PT30S", Map.of("deadline", "PT15S")));
+        UUID id = submit(deployCycle("svc-deadline", "v2", "PT20S", Map.of("deadline", "PT13S")));
         JsonPath c = assertRolledBackToV1(id);
         assertEquals("deadline", c.getString("rollback.startedBy"));
         assertEquals("CANCELLED", c.getString("tasks.find { it.key == 'verify' }.status"));

@@ -44,7 +44,7 @@ class TaskFencingTest {
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'QUEUED' and attempt = 2", task));
 
         TaskStore.Completion late = store.complete("ghost", List.of(
-                new TaskOutcome(task, 1, cycle, TaskStatus.SUCCEEDED, "{\"late\":true}", null, null, null, null, false)));
+                new TaskOutcome(task, 1, cycle, TaskStatus.SUCCEEDED, "{\"late\":true}", null, null, null, null, TaskOutcome.Fault.NONE)));
         assertTrue(late.accepted().isEmpty());
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'QUEUED' and attempt = 2 and result is null", task));
         assertEquals(1, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.result_rejected' "
@@ -54,7 +54,7 @@ class TaskFencingTest {
 
         List<ClaimedTask> second = store.claim("heir", List.of(new Delivery("fencing-only", Priority.NORMAL, "0-2", task, 2)), Duration.ofMinutes(1));
         assertEquals(1, second.size());
-        TaskStore.Completion won = store.complete("heir", List.of(new TaskOutcome(task, 2, cycle, TaskStatus.SUCCEEDED, "{}", null, null, null, null, false)));
+        TaskStore.Completion won = store.complete("heir", List.of(new TaskOutcome(task, 2, cycle, TaskStatus.SUCCEEDED, "{}", null, null, null, null, TaskOutcome.Fault.NONE)));
         assertEquals(java.util.Set.of(task), won.accepted());
         assertEquals(java.util.Set.of(cycle), won.cycles());
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and worker_id = 'heir'", task));
@@ -71,7 +71,7 @@ class TaskFencingTest {
         store.claim("w", List.of(new Delivery("fencing-only", Priority.NORMAL, "0-1", a, 1),
                 new Delivery("fencing-only", Priority.NORMAL, "0-2", slow, 1)), Duration.ofMinutes(5));
         // 'a' finishes but its completion notice is never published; 'slow' keeps the cycle busy
-        store.complete("w", List.of(new TaskOutcome(a, 1, cycle, TaskStatus.SUCCEEDED, null, null, null, null, null, false)));
+        store.complete("w", List.of(new TaskOutcome(a, 1, cycle, TaskStatus.SUCCEEDED, null, null, null, null, null, TaskOutcome.Fault.NONE)));
 
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
                 Db.count("select count(*) from task where cycle_id = ? and step_key = 'b' and status = 'QUEUED'", cycle) == 1);

@@ -30,6 +30,12 @@ public class DeploymentKind implements TaskKindContract {
     }
 
     @Override
+    public java.util.Optional<String> adapterOf(JsonNode params) {
+        return params == null || !params.path("adapter").isTextual() ? java.util.Optional.empty()
+                : java.util.Optional.of(params.get("adapter").asText());
+    }
+
+    @Override
     public void validateParams(JsonNode params, String path, Violations v) {
         if (params == null || params.isNull()) {
             v.add(path, "is required: {\"adapter\": \"<name>\", \"version\": \"<version>\"}");

@@ -97,9 +97,18 @@ public final class DiagnosticKinds {
     /**
      * Runs for {@code params.duration} ignoring interruption on its first {@code params.times} attempts (every
      * attempt when absent), then succeeds at once: a handler that will not stop, for the worker's hang detection.
+     * Refused unless {@code cyclefleet.diagnostics.hang-enabled}: each such step makes a worker not ready for up to an
+     * hour, which no one who may submit a cycle should be able to do to a production fleet.
      */
     @ApplicationScoped
     public static class Hang implements TaskKindContract {
+        private final boolean enabled;
+
+        public Hang(@org.eclipse.microprofile.config.inject.ConfigProperty(name = "cyclefleet.diagnostics.hang-enabled",
+                defaultValue = "false") boolean enabled) {
+            this.enabled = enabled;
+        }
+
         @Override
         public String kind() {
             return "hang";
@@ -107,6 +116,11 @@ public final class DiagnosticKinds {
 
         @Override
         public void validateParams(JsonNode params, String path, Violations v) {
+            if (!enabled) {
+                v.add(path, "kind 'hang' is disabled on this orchestrator (cyclefleet.diagnostics.hang-enabled=false): it exists for "
+                        + "tests of hang detection");
+                return;
+            }
             Params.onlyKnown(params, path, v, Set.of("duration", "times"));
             Params.duration(params == null ? null : params.get("duration"), path + ".duration", v, true, Sleep.MAX);
             Params.integer(params == null ? null : params.get("times"), path + ".times", v, false, 0, RetryPolicy.MAX_ATTEMPTS_LIMIT);

@@ -23,6 +23,14 @@ public interface TaskKindContract {
         return false;
     }
 
+    /**
+     * The deployment adapter a step of this kind changes, named in its (validated) params, if any: a cycle holds that
+     * adapter's lease too, so that two cycles naming the same service differently still never change it at once.
+     */
+    default java.util.Optional<String> adapterOf(JsonNode params) {
+        return java.util.Optional.empty();
+    }
+
     /** Adds a violation per bad param; {@code path} is the JSON path of the params object. */
     void validateParams(JsonNode params, String path, Violations violations);
 }

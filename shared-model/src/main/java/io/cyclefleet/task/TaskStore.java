@@ -35,13 +35,14 @@ public class TaskStore {
     private static final String CLAIM = """
             with v as (select * from unnest(?::bigint[], ?::int[]) as v(id, attempt)),
             claimed as (
-                -- QUEUED at the delivered attempt, or already RUNNING for this very worker at it: a claim whose
-                -- commit went through but whose reply was lost is claimed again, not rejected and left to expire
+                -- QUEUED at the delivered attempt; on a retry of a claim that failed, also RUNNING for this very
+                -- worker at it: that claim's commit went through but its reply was lost, so it is claimed again
+                -- instead of being rejected and left to expire
                 update task t set status = 'RUNNING', worker_id = ?, error = null,
                        started_at = case when t.status = 'QUEUED' then now() else t.started_at end,
                        lease_expires_at = now() + make_interval(secs => ?)
                 from v where t.id = v.id and t.attempt = v.attempt
-                  and (t.status = 'QUEUED' or t.status = 'RUNNING' and t.worker_id = ?)
+                  and (t.status = 'QUEUED' or ? and t.status = 'RUNNING' and t.worker_id = ?)
                 returning t.id, t.attempt, t.cycle_id, t.step_key, t.kind, t.params::text, t.timeout_ms,
                           t.max_attempts, t.backoff_ms, t.max_backoff_ms, t.queue, t.priority,
                           (extract(epoch from now() - t.queued_at) * 1000)::bigint),
@@ -62,8 +63,9 @@ public class TaskStore {
                 from v where i.task_id = v.id and i.attempt = v.attempt and i.ended_at is null)""";
 
     /**
-     * Records, for each outcome in {@code v} that the statement's {@code %1$s} CTE did not write, a
-     * task.result_rejected event: what was refused ({@code %2$s}, a text SQL expression) and why (the row's state).
+     * Records, for each outcome in {@code v} that the statement's {@code %1$s} CTE did not write (matched on the id
+     * and the attempt it was fenced by, its {@code fenced_attempt}), a task.result_rejected event: what was refused
+     * ({@code %2$s}, a text SQL expression) and why (the row's state).
      */
     private static final String REJECTED = """
             rejected as (
@@ -72,18 +74,20 @@ public class TaskStore {
                        %2$s || ' of attempt ' || v.attempt || ' rejected: task is ' || t.status
                        || ' at attempt ' || t.attempt || coalesce(' held by ' || t.worker_id, '')
                 from v join task t on t.id = v.id
-                where not exists (select 1 from %1$s w where w.id = v.id))""";
+                where not exists (select 1 from %1$s w where w.id = v.id and w.fenced_attempt = v.attempt))""";
 
     private static final String COMPLETE = """
-            with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::float8[])
-                       as v(id, attempt, status, result, error, delay_ms, metrics, score)),
+            with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::float8[],
+                                              ?::int[])
+                       as v(id, attempt, status, result, error, delay_ms, metrics, score, refund)),
             done as (
-                update task t set status = v.status, result = v.result::jsonb, error = v.error,
+                -- refund: a deferral, not a verdict, does not spend the attempt it ends
+                update task t set status = v.status, result = v.result::jsonb, error = v.error, max_attempts = t.max_attempts + v.refund,
                        metrics = v.metrics::jsonb, score = v.score,
                        next_run_at = now() + v.delay_ms * interval '1 millisecond', lease_expires_at = null,
                        finished_at = case when v.status in ('SUCCEEDED', 'FAILED') then now() end
                 from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
-                returning t.id, t.cycle_id),
+                returning t.id, t.cycle_id, v.attempt as fenced_attempt),
             %s,
             %s
             select id, cycle_id from done
@@ -101,9 +105,9 @@ public class TaskStore {
             max_attempts = t.max_attempts + case when %1$s and t.lease_losses >= t.max_lease_losses then 0 else 1 end,
             lease_losses = t.lease_losses + case when %1$s then 1 else 0 end,
             error = case when %1$s and t.lease_losses >= t.max_lease_losses
-                         then 'poison: attempt ' || t.attempt || ' was the ' || (t.lease_losses + 1)
-                              || 'th to lose its worker''s lease (' || %2$s || '); given up after ' || t.max_lease_losses
-                              || ' redeliveries: the task may be crashing, stalling or cutting off the workers that run it'
+                         then 'poison: attempt ' || t.attempt || ' lost its worker''s lease (' || %2$s || '): '
+                              || (t.lease_losses + 1) || ' lease losses, more than the ' || t.max_lease_losses
+                              || ' allowed; the task may be crashing, stalling or cutting off the workers that run it'
                          when %1$s then %2$s || '; redelivered without spending an attempt (lease loss '
                               || (t.lease_losses + 1) || ' of ' || t.max_lease_losses || ' allowed)'
                          else %2$s end,
@@ -121,7 +125,7 @@ public class TaskStore {
                 stopped as (
                     update task t set %s
                     from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
-                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id),
+                    returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id, v.attempt as fenced_attempt),
                 %s
                 %s
                 select * from stopped
@@ -142,6 +146,16 @@ public class TaskStore {
 
     /** Takes the lease of every delivery still QUEUED at its attempt; the rest are recorded as rejected. */
     public List<ClaimedTask> claim(String workerId, List<Delivery> deliveries, Duration lease) {
+        return claim(workerId, deliveries, lease, false);
+    }
+
+    /**
+     * The same; with {@code retry} (this worker's previous claim of these deliveries failed, maybe after its commit),
+     * a row already RUNNING for this worker at the delivered attempt is recognised as its own claim. Only the worker
+     * process that sent that claim may say so: another process with the same id (a restarted container) must not
+     * take over a run its predecessor may still have going.
+     */
+    public List<ClaimedTask> claim(String workerId, List<Delivery> deliveries, Duration lease, boolean retry) {
         if (deliveries.isEmpty()) {
             return List.of();
         }
@@ -151,8 +165,9 @@ public class TaskStore {
                 ps.setArray(2, ints(c, deliveries.stream().map(Delivery::attempt).toList()));
                 ps.setString(3, workerId);
                 ps.setDouble(4, lease.toMillis() / 1000.0);
-                ps.setString(5, workerId);
+                ps.setBoolean(5, retry);
                 ps.setString(6, workerId);
+                ps.setString(7, workerId);
                 List<ClaimedTask> out = new ArrayList<>(deliveries.size());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -199,8 +214,9 @@ public class TaskStore {
                     ps.setArray(6, longs(c, verdicts.stream().map(o -> o.retryDelay() == null ? null : o.retryDelay().toMillis()).toList()));
                     ps.setArray(7, texts(c, verdicts.stream().map(TaskOutcome::metricsJson).toList()));
                     ps.setArray(8, c.createArrayOf("float8", verdicts.stream().map(TaskOutcome::score).toArray(Double[]::new)));
-                    ps.setString(9, workerId);
+                    ps.setArray(9, ints(c, verdicts.stream().map(o -> o.fault() == TaskOutcome.Fault.DEFERRED ? 1 : 0).toList()));
                     ps.setString(10, workerId);
+                    ps.setString(11, workerId);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             accepted.add(rs.getLong(1));

@@ -78,39 +78,74 @@ public class DeploymentIntents {
      * not ended and its act_until has not passed. Any cycle's: a stale attempt of an ended cycle counts too.
      */
     public Optional<Acting> acting(String adapter, long taskId, int attempt) {
-        return Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    select task_id, attempt, step_key, action, worker_id, (extract(epoch from act_until - now()) * 1000)::bigint
-                    from deployment_intent
-                    where adapter = ? and ended_at is null and act_until > now() and not (task_id = ? and attempt = ?)
-                    order by act_until desc limit 1""")) {
-                ps.setString(1, adapter);
-                ps.setLong(2, taskId);
-                ps.setInt(3, attempt);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new Acting(rs.getLong(1), rs.getInt(2), rs.getString(3),
-                            Intent.Action.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)), rs.getString(5),
-                            Duration.ofMillis(Math.max(0, rs.getLong(6))))) : Optional.empty();
-                }
+        return Jdbc.inTransaction(ds, c -> acting(c, adapter, taskId, attempt));
+    }
+
+    private static Optional<Acting> acting(java.sql.Connection c, String adapter, long taskId, int attempt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                select task_id, attempt, step_key, action, worker_id, (extract(epoch from act_until - now()) * 1000)::bigint
+                from deployment_intent
+                where adapter = ? and ended_at is null and act_until > now() and not (task_id = ? and attempt = ?)
+                order by act_until desc limit 1""")) {
+            ps.setString(1, adapter);
+            ps.setLong(2, taskId);
+            ps.setInt(3, attempt);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Acting(rs.getLong(1), rs.getInt(2), rs.getString(3),
+                        Intent.Action.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)), rs.getString(5),
+                        Duration.ofMillis(Math.max(0, rs.getLong(6))))) : Optional.empty();
             }
-        });
+        }
+    }
+
+    /** The outcome of {@link #record}: the intent's id (the fencing token), or the attempt that may still act. */
+    public record Recording(long fencingToken, Acting busy) {
+        public boolean recorded() {
+            return busy == null;
+        }
     }
 
     /**
-     * Records what this attempt is about to do, only while it holds the task's lease; returns the intent's id (the
-     * fencing token). Fails retryably when the attempt no longer holds the lease: it must not act.
+     * Records what this attempt is about to do, in one transaction that
+     * <ul>
+     * <li>holds an advisory lock per adapter, so that of two attempts that both found the target quiet only one
+     *     records — the other finds it acting and waits again;</li>
+     * <li>holds the cycle's row in share mode, so that a cancel, a deadline or the start of a rollback (which lock it
+     *     for update) either sees this intent or is seen by it: a deploy is not recorded for a cycle that ended or
+     *     is rolling back;</li>
+     * <li>inserts only while this attempt holds the task's lease.</li>
+     * </ul>
+     * Returns the intent's id, or the other attempt that may still act. Fails when the attempt must not act at all.
      */
-    public long record(TaskContext ctx, Intent.Action action, String adapter, String previousVersion, Observed observed,
-                       String toVersion, Duration actFor) throws TaskFailure {
-        Optional<Long> id = Jdbc.inTransaction(ds, c -> {
+    public Recording record(TaskContext ctx, Intent.Action action, String adapter, String previousVersion, Observed observed,
+                            String toVersion, Duration actFor) throws TaskFailure {
+        Object out = Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement("select pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+                ps.setString(1, "cyclefleet.deployment_intent:" + adapter);
+                ps.execute();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select finished_at is not null, failure_detected_at is not null from cycle where id = ? for share")) {
+                ps.setObject(1, ctx.cycleId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || rs.getBoolean(1)) {
+                        return "the cycle has ended";
+                    }
+                    if (action == Intent.Action.DEPLOY && rs.getBoolean(2)) {
+                        return "the cycle is rolling back";
+                    }
+                }
+            }
+            Optional<Acting> busy = acting(c, adapter, ctx.taskId(), ctx.attempt());
+            if (busy.isPresent()) {
+                return busy.get();
+            }
             try (PreparedStatement ps = c.prepareStatement("""
                     insert into deployment_intent (task_id, attempt, cycle_id, step_key, action, adapter, worker_id, previous_version,
                                                    observed_version, observed, to_version, act_until)
                     select t.id, t.attempt, t.cycle_id, t.step_key, ?, ?, t.worker_id, ?, ?, ?::jsonb, ?, now() + ? * interval '1 millisecond'
                     from task t where t.id = ? and t.attempt = ? and t.status = 'RUNNING' and t.worker_id = ?
-                    on conflict (task_id, attempt) do update set previous_version = excluded.previous_version,
-                        observed_version = excluded.observed_version, observed = excluded.observed, to_version = excluded.to_version,
-                        act_until = excluded.act_until, recorded_at = now()
+                    on conflict (task_id, attempt) do nothing
                     returning id""")) {
                 ps.setString(1, action.wireName());
                 ps.setString(2, adapter);
@@ -123,12 +158,21 @@ public class DeploymentIntents {
                 ps.setInt(9, ctx.attempt());
                 ps.setString(10, ctx.workerId());
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+                    if (rs.next()) {
+                        return rs.getLong(1);
+                    }
                 }
             }
+            return "attempt " + ctx.attempt() + " no longer holds task " + ctx.taskId() + " (cancelled or given to another worker)"
+                    + " or has recorded an intent already";
         });
-        return id.orElseThrow(() -> new TaskFailure("attempt " + ctx.attempt() + " no longer holds task " + ctx.taskId()
-                + " (cancelled or given to another worker): not acting on adapter '" + adapter + "'", true));
+        if (out instanceof Long id) {
+            return new Recording(id, null);
+        }
+        if (out instanceof Acting busy) {
+            return new Recording(0, busy);
+        }
+        throw new TaskFailure("not acting on adapter '" + adapter + "': " + out, false);
     }
 
     /** A deploy that could not read what ran before learned it from the target's answer: a rollback restores that. */

@@ -2,6 +2,7 @@ package io.cyclefleet.deploy;
 
 import io.cyclefleet.handler.StepResults;
 import io.cyclefleet.handler.TaskContext;
+import io.cyclefleet.handler.TaskDeferred;
 import io.cyclefleet.handler.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,6 +34,8 @@ public class Deployments {
     static final Duration ACTING_MARGIN = Duration.ofSeconds(5);
     /** How often the wait for another attempt asks Postgres again. */
     private static final Duration POLL = Duration.ofSeconds(1);
+    /** How long a step waits, holding its worker, for another attempt to stop acting before it defers itself. */
+    static final Duration IN_HANDLER_WAIT = Duration.ofSeconds(10);
 
     /** A rollback's outcome: what it did ({@code deployed}), or why there was nothing to do ({@code nothingToUndo}). */
     public record Rollback(Deployed deployed, String nothingToUndo) {
@@ -56,94 +59,122 @@ public class Deployments {
         this.poll = poll;
     }
 
-    public Deployed deploy(TaskContext ctx, String adapterName, String version) throws TaskFailure, InterruptedException {
+    public Deployed deploy(TaskContext ctx, String adapterName, String version) throws TaskFailure, TaskDeferred, InterruptedException {
         Adapters.Resolved a = adapters.resolve(adapterName);
         Adapters.checkVersion(a.adapter(), version);
-        awaitQuiet(a.adapter(), ctx);
         List<DeploymentIntents.Recorded> earlier = intents.ofStep(ctx.cycleId(), ctx.key()).stream()
                 .filter(i -> i.taskId() == ctx.taskId() && i.attempt() < ctx.attempt()).toList();
-        Observed seen = a.implementation().observe(a.adapter(), ctx);
-        // what a rollback restores: what ran before this step's first attempt acted, not what an interrupted one left
-        String previous = earlier.isEmpty() ? seen.version() : earlier.get(0).previousVersion();
-        if (seen.runs(version)) {
-            Map<String, Object> details = new LinkedHashMap<>(seen.state());
-            details.put("converged", true);
-            details.put("note", earlier.isEmpty() ? "the target already runs " + version + ": nothing changed"
-                    : "the target runs " + version + ": attempt " + earlier.get(earlier.size() - 1).attempt() + " took effect before its fault");
-            return new Deployed(a.adapter().name(), version, earlier.isEmpty() ? version : previous, details);
+        while (true) {
+            awaitQuiet(a.adapter(), ctx);
+            Observed seen = a.implementation().observe(a.adapter(), ctx);
+            // what a rollback restores: what ran before this step's first attempt acted, not what an interrupted one left
+            String previous = earlier.isEmpty() ? seen.version() : earlier.get(0).previousVersion();
+            if (seen.runs(version)) {
+                Map<String, Object> details = new LinkedHashMap<>(seen.state());
+                details.put("converged", true);
+                details.put("note", earlier.isEmpty() ? "the target already runs " + version + ": nothing changed"
+                        : "the target runs " + version + ": attempt " + earlier.get(earlier.size() - 1).attempt() + " took effect before its fault");
+                return new Deployed(a.adapter().name(), version, previous, details);
+            }
+            Optional<Intent> intent = record(ctx, a, Intent.Action.DEPLOY, previous, seen, version, Map.of());
+            if (intent.isEmpty()) {
+                continue; // another attempt started acting after we looked: wait for it, then observe again
+            }
+            Deployed d = a.implementation().converge(a.adapter(), intent.get(), ctx);
+            if (previous == null && d.previousVersion() != null && earlier.isEmpty()) {
+                intents.learnPrevious(intent.get().fencingToken(), d.previousVersion()); // the target told what it replaced
+                previous = d.previousVersion();
+            }
+            return new Deployed(d.adapter(), d.version(), previous, d.details());
         }
-        Intent intent = record(ctx, a, Intent.Action.DEPLOY, previous, seen, version, Map.of());
-        Deployed d = a.implementation().converge(a.adapter(), intent, ctx);
-        if (previous == null && d.previousVersion() != null && earlier.isEmpty()) {
-            intents.learnPrevious(intent.fencingToken(), d.previousVersion()); // the target told what it replaced
-            previous = d.previousVersion();
-        }
-        return new Deployed(d.adapter(), d.version(), previous, d.details());
     }
 
-    public Rollback rollback(TaskContext ctx, String of) throws TaskFailure, InterruptedException {
+    public Rollback rollback(TaskContext ctx, String of) throws TaskFailure, TaskDeferred, InterruptedException {
         List<DeploymentIntents.Recorded> deploys = intents.ofStep(ctx.cycleId(), of).stream()
                 .filter(i -> i.action() == Intent.Action.DEPLOY).toList();
         if (deploys.isEmpty()) {
             StepResults.Step step = steps.of(ctx.cycleId(), of)
                     .orElseThrow(() -> new TaskFailure("rollback: this cycle has no step '" + of + "' to undo", false));
-            // an intent is recorded before any change: without one, the step never changed the target
+            // an intent is recorded before any change, and none can be recorded once the rollback started
             return new Rollback(null, "step '" + of + "' (" + step.status() + ") never started changing the target: nothing to undo");
         }
         DeploymentIntents.Recorded first = deploys.get(0);
         Adapters.Resolved a = adapters.resolve(first.adapter());
-        awaitQuiet(a.adapter(), ctx);
         String restore = first.previousVersion();
-        Observed seen = a.implementation().observe(a.adapter(), ctx);
-        if (restore == null) {
-            throw new TaskFailure("rollback: adapter '" + first.adapter() + "' could not tell what ran before step '" + of
-                    + "' acted (it reads no current version, or nothing ran), so there is nothing known to restore; the target "
-                    + (seen.known() ? "runs " + seen.version() : "runs an unknown version") + ": restore it by hand", false);
-        }
-        if (seen.runs(restore)) {
-            // nothing to change, but a stale attempt that saw the target before must see that a newer change happened
-            Intent intent = record(ctx, a, Intent.Action.ROLLBACK, restore, seen, restore, first.observed());
-            a.implementation().fence(a.adapter(), intent, ctx);
+        while (true) {
+            awaitQuiet(a.adapter(), ctx);
+            Observed seen = a.implementation().observe(a.adapter(), ctx);
+            if (restore == null) {
+                throw new TaskFailure("rollback: adapter '" + first.adapter() + "' could not tell what ran before step '" + of
+                        + "' acted (it reads no current version, or nothing ran), so there is nothing known to restore; the target "
+                        + (seen.known() ? "runs " + seen.version() : "runs an unknown version") + ": restore it by hand", false);
+            }
+            boolean there = seen.runs(restore);
+            // already there: nothing to change, but a stale attempt that saw the target before must see a newer change
+            Optional<Intent> intent = record(ctx, a, Intent.Action.ROLLBACK, there ? restore : seen.version(), seen, restore, first.observed());
+            if (intent.isEmpty()) {
+                continue;
+            }
+            if (!there) {
+                return new Rollback(a.implementation().converge(a.adapter(), intent.get(), ctx), null);
+            }
+            a.implementation().fence(a.adapter(), intent.get(), ctx);
             Map<String, Object> details = new LinkedHashMap<>(seen.state());
             details.put("alreadyThere", true);
-            details.put("fencingToken", intent.fencingToken());
+            details.put("fencingToken", intent.get().fencingToken());
             details.put("note", "the target already runs " + restore + ", the version before step '" + of + "': nothing to do");
             return new Rollback(new Deployed(a.adapter().name(), restore, restore, details), null);
         }
-        Intent intent = record(ctx, a, Intent.Action.ROLLBACK, seen.version(), seen, restore, first.observed());
-        return new Rollback(a.implementation().converge(a.adapter(), intent, ctx), null);
     }
 
-    private Intent record(TaskContext ctx, Adapters.Resolved a, Intent.Action action, String previous, Observed seen, String to,
-                          Map<String, Object> restore) throws TaskFailure {
+    /** Records the intent; empty when another attempt started acting on the target meanwhile (the caller waits again). */
+    private Optional<Intent> record(TaskContext ctx, Adapters.Resolved a, Intent.Action action, String previous, Observed seen, String to,
+                                    Map<String, Object> restore) throws TaskFailure {
         Duration actFor = a.adapter().settings().timeout().plus(ACTING_MARGIN);
         // the local bound starts before the record is written, so it ends before Postgres' act_until does
         long actUntil = System.nanoTime() + a.adapter().settings().timeout().toNanos();
-        long token = intents.record(ctx, action, a.adapter().name(), previous, seen, to, actFor);
+        DeploymentIntents.Recording r = intents.record(ctx, action, a.adapter().name(), previous, seen, to, actFor);
+        if (!r.recorded()) {
+            return Optional.empty();
+        }
         LOG.infof("%s of adapter '%s' to %s recorded (fencing token %d, running before: %s)", action.wireName(), a.adapter().name(), to,
-                token, seen.known() ? seen.version() : "unknown");
-        return new Intent(token, action, to, previous, seen, restore, actUntil);
+                r.fencingToken(), seen.known() ? seen.version() : "unknown");
+        return Optional.of(new Intent(r.fencingToken(), action, to, previous, seen, restore, actUntil));
     }
 
     /**
-     * Waits while another attempt may still act on the adapter's target. The step holds its lease meanwhile (the
-     * heartbeat renews it); its own timeout bounds the wait, which is at most the other attempt's adapter timeout.
+     * Waits while another attempt may still act on the adapter's target, a little: when that attempt's intent ends
+     * soon (its worker resumed and stopped it), at most {@link #IN_HANDLER_WAIT} or a quarter of what is left of the
+     * step's timeout. Past that, the step is deferred until the other attempt's act_until: it waits in Postgres,
+     * without holding a worker, and without spending an attempt or its own timeout on someone else's.
      */
-    private void awaitQuiet(NamedAdapter adapter, TaskContext ctx) throws InterruptedException {
+    private void awaitQuiet(NamedAdapter adapter, TaskContext ctx) throws InterruptedException, TaskDeferred {
+        long waitUntil = System.nanoTime() + inHandlerWait(ctx).toNanos();
         boolean noted = false;
         while (true) {
             Optional<DeploymentIntents.Acting> acting = intents.acting(adapter.name(), ctx.taskId(), ctx.attempt());
             if (acting.isEmpty()) {
                 return;
             }
+            String detail = "waiting for " + acting.get().describe() + " to stop acting on adapter '" + adapter.name()
+                    + "' (at most " + acting.get().atMost().toSeconds() + " s) before acting";
             if (!noted) {
-                String detail = "waiting for " + acting.get().describe() + " to stop acting on adapter '" + adapter.name()
-                        + "' (at most " + acting.get().atMost().toSeconds() + " s) before acting";
                 LOG.info(detail);
                 intents.note(ctx, "deployment.waiting", detail);
                 noted = true;
             }
-            Thread.sleep(Math.min(poll.toMillis(), acting.get().atMost().toMillis() + 50)); // a poll of Postgres, bounded by the step's timeout
+            if (System.nanoTime() >= waitUntil) {
+                throw new TaskDeferred(detail, acting.get().atMost().plus(poll));
+            }
+            Thread.sleep(Math.min(poll.toMillis(), acting.get().atMost().toMillis() + 50)); // a poll of Postgres, bounded above
         }
+    }
+
+    private static Duration inHandlerWait(TaskContext ctx) {
+        if (ctx.deadline() == null) {
+            return IN_HANDLER_WAIT;
+        }
+        Duration quarter = Duration.between(java.time.Instant.now(), ctx.deadline()).dividedBy(4);
+        return quarter.compareTo(IN_HANDLER_WAIT) < 0 ? (quarter.isNegative() ? Duration.ZERO : quarter) : IN_HANDLER_WAIT;
     }
 }

@@ -107,11 +107,14 @@ final class FetchLoop implements Runnable {
      */
     private List<ClaimedTask> claimHolding(List<Delivery> valid) {
         Backoff backoff = new Backoff();
+        boolean retry = false;
         while (true) {
             try {
                 claimSentNanos = System.nanoTime(); // the leases run from about here
-                return store.claim(workerId, valid, lease);
+                // on a retry the failed claim may have committed: its rows, RUNNING for this worker, are ours
+                return store.claim(workerId, valid, lease, retry);
             } catch (StoreException e) {
+                retry = true;
                 LOG.warnf("claiming %d task(s) failed (%s); retrying in %d ms", valid.size(), e.getMessage(), backoff.nextMillis());
                 if (stopping || !backoff.pause()) {
                     return null;

@@ -137,7 +137,7 @@ final class ResultWriter implements Runnable {
         for (Finished f : batch) {
             deliveries.add(f.run().delivery);
             boolean accepted = completion.accepted().contains(f.outcome().taskId());
-            metrics.finished(f.run().task, f.outcome().status(), accepted, f.run().ran());
+            metrics.finished(f.run().task, f.outcome(), accepted, f.run().ran());
         }
         try {
             queue.acknowledge(deliveries, completion.cycles());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.db.StoreException;
 import io.cyclefleet.handler.HandlerRegistry;
 import io.cyclefleet.handler.TaskContext;
+import io.cyclefleet.handler.TaskDeferred;
 import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.handler.TaskHandler;
 import io.cyclefleet.task.ClaimedTask;
@@ -83,6 +84,9 @@ class TaskExecutor {
             if (stop != null) {
                 // timed out: whatever the handler returned is not trusted
                 failure = new TaskFailure(stop.reason(), true);
+            } else if (failure instanceof TaskDeferred d) {
+                LOG.infof("attempt %d of task %d deferred by %s: %s", t.attempt(), t.id(), d.delay(), d.getMessage());
+                return TaskOutcome.deferred(t.id(), t.attempt(), t.cycleId(), withoutNul(d.getMessage()), d.delay());
             } else if (failure != null && unreachableStore(failure) != null) {
                 // the handler's own read or write of the record failed on a connection: a fault, not its verdict
                 String reason = "Postgres unreachable from the handler: " + unreachableStore(failure).getMessage();
@@ -110,7 +114,7 @@ class TaskExecutor {
             return outcome(t, TaskStatus.FAILED, "result of " + bytes + " bytes exceeds the limit of " + MAX_RESULT_BYTES + " bytes", null);
         }
         String metrics = r.metrics().isEmpty() ? null : json.valueToTree(r.metrics()).toString();
-        return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), TaskStatus.SUCCEEDED, text, metrics, r.score(), null, null, false);
+        return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), TaskStatus.SUCCEEDED, text, metrics, r.score(), null, null, TaskOutcome.Fault.NONE);
     }
 
     TaskOutcome failed(ClaimedTask t, Exception e) {
@@ -133,7 +137,7 @@ class TaskExecutor {
             if (summary != null && summary.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_RESULT_BYTES) {
                 summary = null;
             }
-            return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), TaskStatus.FAILED, summary, metrics, measured.score(), message, null, false);
+            return new TaskOutcome(t.id(), t.attempt(), t.cycleId(), TaskStatus.FAILED, summary, metrics, measured.score(), message, null, TaskOutcome.Fault.NONE);
         }
         return outcome(t, TaskStatus.FAILED, message, null);
     }

@@ -149,11 +149,12 @@ final class TaskRun {
     }
 
     /**
-     * Whether the heartbeat should renew this run's lease: waiting or running, but not a handler that overran its
-     * timeout by more than {@code grace} without stopping (it is handed back as hung) nor one abandoned.
+     * Whether the heartbeat should renew this run's lease: waiting, running, or finished with its outcome not yet
+     * written (Postgres slow or briefly away), but not a handler that overran its timeout by more than {@code grace}
+     * without stopping (it is handed back as hung) nor one abandoned or handed back.
      */
     synchronized boolean wantsLease(long nowNanos, Duration grace) {
-        return state == State.WAITING
+        return state == State.WAITING || state == State.FINISHED
                 || state == State.RUNNING && Duration.ofNanos(nowNanos - startedNanos).compareTo(task.timeout().plus(grace)) <= 0;
     }
 }

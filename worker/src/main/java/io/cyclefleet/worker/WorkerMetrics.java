@@ -1,6 +1,7 @@
 package io.cyclefleet.worker;
 
 import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskOutcome;
 import io.cyclefleet.task.TaskStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -27,7 +28,7 @@ public class WorkerMetrics {
             "cyclefleet_tasks_started", "attempts whose handler started",
             "cyclefleet_tasks_completed", "attempts that ended their task, as written to Postgres",
             "cyclefleet_task_retries", "attempts that failed and were scheduled for a retry",
-            "cyclefleet_tasks_handed_back", "attempts a fault stopped (lease lost, fenced, drained), handed back without spending an attempt",
+            "cyclefleet_tasks_handed_back", "attempts that ended without a verdict (a fault stopped them, or they were deferred), handed back without spending an attempt",
             "cyclefleet_results_rejected", "results fenced out: this worker had lost the lease",
             "cyclefleet_deliveries_rejected", "deliveries dropped at claim: duplicate, stale attempt or malformed",
             "cyclefleet_worker_fetch_failures", "fetches from Redis that failed",
@@ -75,12 +76,13 @@ public class WorkerMetrics {
     }
 
     /** An attempt's result as Postgres took it (accepted) or fenced it out (a lease this worker had lost). */
-    void finished(ClaimedTask t, TaskStatus status, boolean accepted, Duration ran) {
+    void finished(ClaimedTask t, TaskOutcome written, boolean accepted, Duration ran) {
+        TaskStatus status = written.status();
         if (!accepted) {
             counter("cyclefleet_results_rejected", "kind", t.kind(), "queue", t.queue()).increment();
             return;
         }
-        if (status == TaskStatus.QUEUED) {
+        if (written.fault() != TaskOutcome.Fault.NONE) {
             counter("cyclefleet_tasks_handed_back", "kind", t.kind(), "queue", t.queue()).increment();
             return;
         }

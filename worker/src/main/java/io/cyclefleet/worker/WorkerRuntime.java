@@ -61,6 +61,8 @@ public class WorkerRuntime {
     private ExecutorService pool;
     private ScheduledExecutorService timers;
     private ScheduledExecutorService heartbeat;
+    /** Hand-backs the watchdog and the heartbeat decide on: Postgres and Redis calls, kept off their threads. */
+    private ExecutorService handBacks;
     private final List<FetchLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     /** Runs abandoned as hung whose threads have not returned: the worker is not ready while there are any. */
@@ -101,6 +103,7 @@ public class WorkerRuntime {
             start(loop, "fetch-" + q);
         }
         metrics.bind(inFlight::size, config.concurrency(), () -> draining, hung::size, taskExecutor.kinds(), config.queues());
+        handBacks = Executors.newSingleThreadExecutor(named("hand-back"));
         heartbeat = Executors.newScheduledThreadPool(2, named("heartbeat"));
         heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
         // its own thread: a heartbeat stuck on a dead connection must not keep the watchdog from fencing
@@ -110,7 +113,14 @@ public class WorkerRuntime {
                 config.concurrency(), config.prefetch(), config.lease());
     }
 
+    private Duration fenceAfter() {
+        return config.lease().minus(config.heartbeat().multipliedBy(2));
+    }
+
     private void runTask(TaskRun run) {
+        if (run.sinceRenewal(System.nanoTime()).compareTo(fenceAfter()) > 0) {
+            return; // its lease may be gone (the worker was paused, say): the watchdog hands it back, unstarted
+        }
         if (!run.start()) {
             return; // handed back before it started
         }
@@ -133,12 +143,18 @@ public class WorkerRuntime {
         List<TaskRun> renew = inFlight.runs().stream().filter(r -> r.wantsLease(sent, config.hangGrace())).toList();
         try {
             Set<TaskAttempt> held = store.extendLeases(identity.id(), renew.stream().map(r -> r.key).toList(), config.lease());
+            List<TaskRun> gone = new ArrayList<>();
             for (TaskRun run : renew) {
                 if (held.contains(run.key)) {
                     run.renewed(sent);
+                } else if (run.takeForHandBack()) {
+                    gone.add(run); // claimed, not started, and no longer ours (cancelled or redelivered): never start it
                 } else if (run.interrupt(TaskRun.Stop.LEASE_LOST, "lease lost: the task was cancelled or given to another worker")) {
                     LOG.warnf("lost the lease of task %d attempt %d (cancelled or redelivered); interrupted it", run.task.id(), run.task.attempt());
                 }
+            }
+            if (!gone.isEmpty()) {
+                handBacks.execute(() -> forget(gone));
             }
         } catch (RuntimeException e) {
             LOG.warnf("heartbeat could not renew leases: %s", e.toString());
@@ -154,7 +170,7 @@ public class WorkerRuntime {
     private void watch() {
         try {
             long now = System.nanoTime();
-            Duration fenceAfter = config.lease().minus(config.heartbeat().multipliedBy(2));
+            Duration fenceAfter = fenceAfter();
             List<TaskRun> unstarted = new ArrayList<>();
             for (TaskRun run : inFlight.runs()) {
                 Duration silent = run.sinceRenewal(now);
@@ -173,7 +189,7 @@ public class WorkerRuntime {
                 }
             }
             if (!unstarted.isEmpty()) {
-                handBack(unstarted, "handed back unstarted: its lease on worker " + identity.id() + " could not be renewed");
+                handBacks.execute(() -> handBack(unstarted, "handed back unstarted: its lease on worker " + identity.id() + " could not be renewed"));
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "watchdog pass failed");
@@ -187,23 +203,26 @@ public class WorkerRuntime {
      * the same target waits until their act_until.
      */
     private void abandonHung(TaskRun run, Duration overrun) {
+        hung.add(run); // before the state changes: a handler returning right after must find it here to remove it
         if (!run.abandon()) {
+            hung.remove(run);
             return;
         }
-        hung.add(run);
         String reason = "handler hung: still running " + overrun.toSeconds() + " s after its timeout of " + run.task.timeout()
                 + " and ignoring interruption on worker " + identity.id();
         LOG.errorf("task %d attempt %d (%s, step %s of cycle %s) %s; handing it back, the worker is not ready until it returns",
                 run.task.id(), run.task.attempt(), run.task.kind(), run.task.key(), run.task.cycleId(), reason);
-        try {
-            TaskStore.Completion c = store.abandon(identity.id(), run.key, reason);
-            dispatcher.dispatch(c.requeued());
-            queue.acknowledge(List.of(run.delivery), c.cycles());
-        } catch (RuntimeException e) {
-            LOG.warnf("could not hand back hung task %d (%s); its lease expires instead", run.task.id(), e.toString());
-        }
         List<TaskRun> waiting = inFlight.runs().stream().filter(TaskRun::takeForHandBack).toList();
-        handBack(waiting, "handed back unstarted: a handler hangs on worker " + identity.id());
+        handBacks.execute(() -> {
+            try {
+                TaskStore.Completion c = store.abandon(identity.id(), run.key, reason);
+                dispatcher.dispatch(c.requeued());
+                queue.acknowledge(List.of(run.delivery), c.cycles());
+            } catch (RuntimeException e) {
+                LOG.warnf("could not hand back hung task %d (%s); its lease expires instead", run.task.id(), e.toString());
+            }
+            handBack(waiting, "handed back unstarted: a handler hangs on worker " + identity.id());
+        });
         inFlight.changed();
     }
 
@@ -254,11 +273,18 @@ public class WorkerRuntime {
         }
         writer.stop();
         join(writerThread, Duration.ofSeconds(5));
+        heartbeat.shutdownNow(); // the watchdog too: nothing more is handed back from here on
+        handBacks.shutdown();
+        try {
+            handBacks.awaitTermination(5, TimeUnit.SECONDS); // the last hand-backs it was given
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         // Everything it held is acknowledged or handed back; its consumer entry has no further use.
         config.queues().forEach(q -> queue.removeConsumer(q, identity.id()));
         pool.shutdownNow();
         timers.shutdownNow();
-        heartbeat.shutdownNow();
+        handBacks.shutdownNow();
         try {
             registry.beat(identity, WorkerRegistry.Status.GONE, inFlight.size());
         } catch (RuntimeException e) {
@@ -266,6 +292,16 @@ public class WorkerRuntime {
         }
         LOG.infof("worker %s drained: %d handed back unstarted, %d interrupted, %d did not stop", identity.id(), waiting.size(),
                 running.size(), stuck.size());
+    }
+
+    /** Drops claimed runs that are no longer this worker's and never started: acknowledged on Redis, forgotten here. */
+    private void forget(List<TaskRun> runs) {
+        try {
+            queue.drop(runs.stream().map(r -> r.delivery).toList());
+        } catch (RuntimeException e) {
+            LOG.debugf("could not drop %d deliveries (the orphan sweep will): %s", runs.size(), e);
+        }
+        runs.forEach(inFlight::done);
     }
 
     /** Hands back claimed runs that never started (same attempt); if Postgres refuses, their leases expire instead. */

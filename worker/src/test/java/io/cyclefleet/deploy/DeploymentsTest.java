@@ -59,7 +59,7 @@ class DeploymentsTest {
 
         Deployed d = deployments.deploy(deployAttempt(1), "demo", "v2");
 
-        assertEquals(List.of("acting demo 7/1", "ofStep deploy", "observe", "record deploy v1 -> v2 (seen v1)", "converge deploy v2 token 41"),
+        assertEquals(List.of("ofStep deploy", "acting demo 7/1", "observe", "record deploy v1 -> v2 (seen v1)", "converge deploy v2 token 41"),
                 calls, "recorded before anything changed");
         Intent intent = target.converged.get(0);
         assertEquals(41, intent.fencingToken());
@@ -69,6 +69,32 @@ class DeploymentsTest {
         assertTrue(!intent.remaining().isNegative() && intent.remaining().compareTo(TIMEOUT) <= 0, intent.remaining().toString());
         assertEquals(TIMEOUT.plus(Deployments.ACTING_MARGIN), intents.actFor, "Postgres lets it act for its timeout and a margin");
         assertEquals(new Deployed("demo", "v2", "v1", Map.of("fake", true)), d);
+    }
+
+    @Test
+    void anotherAttemptActingLongerThanTheStepShouldWaitDefersTheStepUntilItCannotActAnyMore() {
+        target.running = Observed.version("v1");
+        intents.actingPolls = Integer.MAX_VALUE; // another attempt may act for 30 s more
+        TaskContext shortOnTime = new TaskContext(7, cycle, "deploy", 2, null, Instant.now().plusMillis(200), "worker-a");
+
+        io.cyclefleet.handler.TaskDeferred d = assertThrows(io.cyclefleet.handler.TaskDeferred.class,
+                () -> deployments.deploy(shortOnTime, "demo", "v2"));
+
+        assertEquals(Duration.ofSeconds(30).plus(POLL), d.delay(), "until the other attempt's act_until, not its own timeout");
+        assertTrue(d.getMessage().startsWith("waiting for deploy attempt 1 of step 'deploy' (task 7, worker worker-b)"), d.getMessage());
+        assertEquals(List.of(), target.converged);
+        assertFalse(calls.contains("observe"), "it did not look at the target while another attempt may act: " + calls);
+    }
+
+    @Test
+    void anAttemptThatStartedActingBetweenTheLookAndTheRecordIsWaitedForAndTheTargetLookedAtAgain() throws Exception {
+        target.running = Observed.version("v1");
+        intents.busyRecords = 1;
+
+        deployments.deploy(deployAttempt(1), "demo", "v2");
+
+        assertEquals(List.of("ofStep deploy", "acting demo 7/1", "observe", "busy", "acting demo 7/1", "observe",
+                "record deploy v1 -> v2 (seen v1)", "converge deploy v2 token 41"), calls);
     }
 
     @Test
@@ -96,7 +122,7 @@ class DeploymentsTest {
 
         Deployed d = deployments.deploy(deployAttempt(2), "demo", "v2");
 
-        assertEquals(List.of("acting demo 7/2", "ofStep deploy", "observe"), calls, "no record, no converge");
+        assertEquals(List.of("ofStep deploy", "acting demo 7/2", "observe"), calls, "no record, no converge");
         assertEquals("v2", d.version());
         assertEquals("v1", d.previousVersion(), "what ran before the first attempt acted, for the rollback");
         assertEquals(true, d.details().get("converged"));
@@ -110,7 +136,7 @@ class DeploymentsTest {
 
         Deployed d = deployments.deploy(deployAttempt(1), "demo", "v2");
 
-        assertEquals(List.of("acting demo 7/1", "ofStep deploy", "observe"), calls);
+        assertEquals(List.of("ofStep deploy", "acting demo 7/1", "observe"), calls);
         assertEquals("v2", d.previousVersion(), "nothing to undo: it ran before too");
         assertEquals("the target already runs v2: nothing changed", d.details().get("note"));
     }
@@ -125,7 +151,7 @@ class DeploymentsTest {
 
         Deployed d = deployments.deploy(deployAttempt(3), "demo", "v2");
 
-        assertEquals(List.of("acting demo 7/3", "ofStep deploy", "observe", "record deploy v1 -> v2 (seen v1-half)", "converge deploy v2 token 42"),
+        assertEquals(List.of("ofStep deploy", "acting demo 7/3", "observe", "record deploy v1 -> v2 (seen v1-half)", "converge deploy v2 token 42"),
                 calls);
         assertEquals("v1", target.converged.get(0).previousVersion(), "the first intent's, not what runs now");
         assertEquals(Observed.version("v1-half"), target.converged.get(0).observed(), "what it replaces now");
@@ -139,7 +165,7 @@ class DeploymentsTest {
 
         Deployed d = deployments.deploy(deployAttempt(1), "demo", "v2");
 
-        assertEquals(List.of("acting demo 7/1", "ofStep deploy", "observe", "record deploy null -> v2 (seen null)", "converge deploy v2 token 41",
+        assertEquals(List.of("ofStep deploy", "acting demo 7/1", "observe", "record deploy null -> v2 (seen null)", "converge deploy v2 token 41",
                 "learnPrevious 41 v0"), calls);
         assertEquals("v0", d.previousVersion());
     }
@@ -151,9 +177,9 @@ class DeploymentsTest {
 
         deployments.deploy(deployAttempt(2), "demo", "v2");
 
-        assertEquals(List.of("acting demo 7/2", "note deployment.waiting: waiting for deploy attempt 1 of step 'deploy' (task 7, worker worker-b)"
-                        + " to stop acting on adapter 'demo' (at most 30 s) before acting", "acting demo 7/2", "acting demo 7/2", "acting demo 7/2",
-                "ofStep deploy", "observe", "record deploy v1 -> v2 (seen v1)", "converge deploy v2 token 41"),
+        assertEquals(List.of("ofStep deploy", "acting demo 7/2", "note deployment.waiting: waiting for deploy attempt 1 of step 'deploy' "
+                        + "(task 7, worker worker-b) to stop acting on adapter 'demo' (at most 30 s) before acting", "acting demo 7/2",
+                "acting demo 7/2", "acting demo 7/2", "observe", "record deploy v1 -> v2 (seen v1)", "converge deploy v2 token 41"),
                 calls, "noted once, observed only once no other attempt may act");
     }
 
@@ -258,6 +284,8 @@ class DeploymentsTest {
     private final class FakeIntents extends DeploymentIntents {
         final List<Recorded> recorded = new ArrayList<>();
         int actingPolls;
+        /** How many records find another attempt acting (it started between the look and the record). */
+        int busyRecords;
         Duration actFor;
         TaskFailure refuse;
 
@@ -280,17 +308,21 @@ class DeploymentsTest {
         }
 
         @Override
-        public long record(TaskContext ctx, Intent.Action action, String adapter, String previousVersion, Observed observed, String toVersion,
+        public Recording record(TaskContext ctx, Intent.Action action, String adapter, String previousVersion, Observed observed, String toVersion,
                            Duration actFor) throws TaskFailure {
             if (refuse != null) {
                 throw refuse;
+            }
+            if (busyRecords-- > 0) {
+                calls.add("busy");
+                return new Recording(0, new Acting(9, 1, "rollback", Intent.Action.ROLLBACK, "worker-c", Duration.ofSeconds(1)));
             }
             calls.add("record " + action.wireName() + " " + previousVersion + " -> " + toVersion + " (seen " + observed.version() + ")");
             this.actFor = actFor;
             long token = Math.max(41, recorded.stream().mapToLong(Recorded::id).max().orElse(0) + 1); // a sequence
             recorded.add(new Recorded(token, ctx.taskId(), ctx.attempt(), ctx.key(), action, adapter, ctx.workerId(), previousVersion,
                     observed.version(), observed.state(), toVersion));
-            return token;
+            return new Recording(token, null);
         }
 
         @Override

@@ -107,7 +107,7 @@ class FetchLoopOrderTest {
         };
         TaskStore store = new TaskStore(null) {
             @Override
-            public List<ClaimedTask> claim(String workerId, List<Delivery> got, Duration lease) {
+            public List<ClaimedTask> claim(String workerId, List<Delivery> got, Duration lease, boolean retry) {
                 claims.add(got);
                 List<ClaimedTask> out = new ArrayList<>();
                 for (Delivery d : got) {
