@@ -10,10 +10,11 @@ alter table task
     -- the stream entry id the message of this attempt was last put on Redis as: the stale-dispatch sweep
     -- re-sends a task only when that entry is really gone, not while it waits in a long backlog
     add column dispatch_entry   text,
-    -- the spec's maxAttempts: a rerun gets this budget afresh, whatever faults grew max_attempts by
+    -- the spec's maxAttempts: a rerun gets this budget afresh, whatever faults grew max_attempts by. Nullable:
+    -- an orchestrator of the previous version, still running during a rolling upgrade, inserts tasks without it
+    -- (readers fall back to max_attempts)
     add column attempt_budget   int;
 update task set attempt_budget = max_attempts;
-alter table task alter column attempt_budget set not null;
 
 -- What a deployment or rollback attempt is about to do, recorded by its worker (fenced by the attempt) before
 -- the adapter changes anything. A rollback reads the version to restore from here, never from the deploy's

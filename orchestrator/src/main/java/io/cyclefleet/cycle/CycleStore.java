@@ -475,7 +475,7 @@ public class CycleStore {
                 return RetryResult.NOT_RETRYABLE;
             }
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task set status = 'PENDING', attempt = attempt + 1, max_attempts = attempt + attempt_budget, lease_losses = 0,
+                    update task set status = 'PENDING', attempt = attempt + 1, max_attempts = attempt + coalesce(attempt_budget, max_attempts), lease_losses = 0,
                            error = 'rerun after: ' || coalesce(error, status), result = null, metrics = null, score = null,
                            worker_id = null, lease_expires_at = null, next_run_at = null, dispatched_at = null,
                            queued_at = null, started_at = null, finished_at = null, approved_at = null, approved_by = null

@@ -44,13 +44,13 @@ class FleetReliabilityTest {
 
     private final Workers workers = new Workers();
 
-    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
-        return workers.start(b);
-    }
-
     @AfterEach
     void stopWorkers() throws InterruptedException {
         workers.close();
+    }
+
+    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
+        return workers.start(b);
     }
 
     private static void assertEachTaskSucceededExactlyOnce(UUID cycle, int tasks) {

@@ -13,8 +13,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +35,12 @@ class PartitionTest {
     record Run(long atMs, String event, String label) {
     }
 
-    private static Map<String, String> suite(Path log) {
+    /** A worker's configuration: the 12 s lifecycle suite logging to {@code log}, a short lease renewed every second. */
+    static Map<String, String> suite(Path log, Duration lease) {
         return Map.of("cyclefleet.suites.lifecycle.command", SUITE + " " + log + " {{label}} 12",
                 "cyclefleet.suites.lifecycle.arguments.label", "[a-z0-9-]+",
                 "cyclefleet.suites.lifecycle.timeout", "PT1M",
-                "cyclefleet.worker.lease", LEASE.toSeconds() + "s", "cyclefleet.worker.heartbeat", "1s");
+                "cyclefleet.worker.lease", lease.toSeconds() + "s", "cyclefleet.worker.heartbeat", "1s");
     }
 
     private static Map<String, Object> suiteCycle(String label) {
@@ -56,23 +55,17 @@ class PartitionTest {
     }
 
     /** When the reconciler redelivered the task because its lease expired (Postgres' clock, epoch ms); 0 when it did not. */
-    private static long leaseExpiredAt(UUID cycle) throws Exception {
-        try (var c = Db.connect(); PreparedStatement ps = c.prepareStatement("""
-                select (extract(epoch from min(at)) * 1000)::bigint from cycle_event
-                where cycle_id = ? and type = 'task.queued' and detail like 'lease expired%'""")) {
-            ps.setObject(1, cycle);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    private static long leaseExpiredAt(UUID cycle) {
+        return Db.count("""
+                select coalesce((extract(epoch from min(at)) * 1000)::bigint, 0) from cycle_event
+                where cycle_id = ? and type = 'task.queued' and detail like 'lease expired%'""", cycle);
     }
 
     @Test
     void aWorkerCutOffFencesItselfBeforeItsLeaseExpiresAndNoTaskRunsTwiceAtOnce() throws Exception {
         Path log = Files.createTempFile(Path.of("target"), "lifecycle", ".log").toAbsolutePath();
         try (PartitionedHost host = PartitionedHost.create();
-                WorkerProcess inside = host.worker("cut-off").with(suite(log)).start()) {
+                WorkerProcess inside = host.worker("cut-off").with(suite(log, LEASE)).start()) {
             await().atMost(Duration.ofSeconds(60)).until(() ->
                     Db.count("select count(*) from worker where id = ? and last_seen_at > now() - interval '2 seconds'", inside.id()) == 1);
 
@@ -91,7 +84,7 @@ class PartitionTest {
         UUID id = submit(suiteCycle(label));
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> !runs(log, label).isEmpty());
         assertEquals(inside.id(), io.cyclefleet.support.Cycles.get(id).getString("tasks[0].workerId"));
-        try (WorkerProcess outside = WorkerProcess.builder("outside-" + label).with(suite(log)).start()) {
+        try (WorkerProcess outside = WorkerProcess.builder("outside-" + label).with(suite(log, LEASE)).start()) {
             cut.run();
             JsonPath c = awaitEnd(id, Duration.ofSeconds(90));
             assertEquals("SUCCEEDED", c.getString("status"), c.prettify());

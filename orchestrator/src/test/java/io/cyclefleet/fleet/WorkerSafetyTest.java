@@ -15,8 +15,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +22,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,13 +36,13 @@ class WorkerSafetyTest {
 
     private final Workers workers = new Workers();
 
-    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
-        return workers.start(b);
+    @AfterEach
+    void stop() throws InterruptedException {
+        workers.close();
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        workers.close();
+    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
+        return workers.start(b);
     }
 
     @Test
@@ -99,17 +97,11 @@ class WorkerSafetyTest {
     }
 
     /** From attempt 1's failure to attempt 2's start, both on Postgres' clock. */
-    private static long retryWaitMillis(UUID cycle) throws Exception {
-        try (var c = Db.connect(); PreparedStatement ps = c.prepareStatement("""
+    private static long retryWaitMillis(UUID cycle) {
+        return Db.count("""
                 select (extract(epoch from (select at from cycle_event where cycle_id = ? and type = 'task.running' and attempt = 2)
-                                          - (select at from cycle_event where cycle_id = ? and type = 'task.retry_wait' and attempt = 1)) * 1000)::bigint""")) {
-            ps.setObject(1, cycle);
-            ps.setObject(2, cycle);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+                                          - (select at from cycle_event where cycle_id = ? and type = 'task.retry_wait' and attempt = 1)) * 1000)::bigint""",
+                cycle, cycle);
     }
 
     @Test
@@ -153,9 +145,7 @@ class WorkerSafetyTest {
     @Test
     void aWorkerResumedPastItsLeaseStopsItsRunAndNeverStartsWhatItHadPrefetched() throws Exception {
         java.nio.file.Path log = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "prefetch", ".log").toAbsolutePath();
-        Map<String, String> suite = Map.of("cyclefleet.suites.lifecycle.command", PartitionTest.SUITE + " " + log + " {{label}} 12",
-                "cyclefleet.suites.lifecycle.arguments.label", "[a-z0-9-]+", "cyclefleet.suites.lifecycle.timeout", "PT1M",
-                "cyclefleet.worker.lease", "5s", "cyclefleet.worker.heartbeat", "1s");
+        Map<String, String> suite = PartitionTest.suite(log, Duration.ofSeconds(5));
         WorkerProcess paused = worker(WorkerProcess.builder("paused").with(suite).with("cyclefleet.worker.concurrency", "1")
                 .with("cyclefleet.worker.prefetch", "2"));
         List<Map<String, Object>> steps = new ArrayList<>();

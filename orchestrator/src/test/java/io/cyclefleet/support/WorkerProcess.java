@@ -99,6 +99,8 @@ public final class WorkerProcess implements AutoCloseable {
             Files.createDirectories(logs);
             Path log = logs.resolve(id + ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            // a test that forgets to close its worker must not leave it consuming the next test classes' queues
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "kill-worker-" + id));
             return new WorkerProcess(id, p, log);
         }
     }
