@@ -49,10 +49,6 @@ class FleetReliabilityTest {
         workers.close();
     }
 
-    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
-        return workers.start(b);
-    }
-
     private static void assertEachTaskSucceededExactlyOnce(UUID cycle, int tasks) {
         assertEquals(tasks, Db.count("select count(*) from task where cycle_id = ? and status = 'SUCCEEDED'", cycle));
         assertEquals(tasks, Db.count("select count(distinct task_id) from cycle_event where cycle_id = ? and type = 'task.succeeded'", cycle));
@@ -62,8 +58,8 @@ class FleetReliabilityTest {
 
     @Test
     void killNineOfAWorkerHoldingTasksLosesNothing() throws Exception {
-        WorkerProcess a = worker(WorkerProcess.builder("kill-a"));
-        worker(WorkerProcess.builder("kill-b"));
+        WorkerProcess a = workers.start(WorkerProcess.builder("kill-a"));
+        workers.start(WorkerProcess.builder("kill-b"));
         UUID id = submit(spec("kill9", sleeps("s", 16, "PT1S")));
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 Db.count("select count(*) from task where cycle_id = ? and worker_id = 'kill-a' and status = 'RUNNING'", id) >= 2);
@@ -83,7 +79,7 @@ class FleetReliabilityTest {
 
     @Test
     void flushAllMidRunLosesNothing() throws Exception {
-        worker(WorkerProcess.builder("flush-a"));
+        workers.start(WorkerProcess.builder("flush-a"));
         List<Map<String, Object>> steps = new ArrayList<>(sleeps("s", 24, "PT0.3S"));
         steps.add(step("last", "noop", Map.of(), steps.stream().map(s -> (String) s.get("key")).toArray(String[]::new)));
         UUID id = submit(spec("flushall", steps));
@@ -100,7 +96,7 @@ class FleetReliabilityTest {
 
     @Test
     void duplicateDeliveryOfAFinishedTaskChangesNothing() throws Exception {
-        worker(WorkerProcess.builder("dup-a"));
+        workers.start(WorkerProcess.builder("dup-a"));
         UUID id = submit(spec("duplicate", List.of(step("only", "fail", Map.of("times", 1)))));
         assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(30)).getString("status"));
         long taskId = Db.count("select id from task where cycle_id = ?", id);
@@ -124,7 +120,7 @@ class FleetReliabilityTest {
     @Test
     void sigtermDrainsWithinTheGracePeriodAndHandsTheRestBackAtOnce() throws Exception {
         Duration drain = Duration.ofSeconds(3);
-        WorkerProcess a = worker(WorkerProcess.builder("drain-a").with("cyclefleet.worker.concurrency", "3")
+        WorkerProcess a = workers.start(WorkerProcess.builder("drain-a").with("cyclefleet.worker.concurrency", "3")
                 .with("cyclefleet.worker.prefetch", "8").with("cyclefleet.worker.drain-timeout", "3s"));
         await().atMost(Duration.ofSeconds(20)).until(() -> "LIVE".equals(workerState("drain-a")));
         List<Map<String, Object>> steps = new ArrayList<>();
@@ -149,7 +145,7 @@ class FleetReliabilityTest {
         assertEquals(0, Db.count("select count(*) from task where cycle_id = ? and status = 'RUNNING'", id), "nothing left leased by the gone worker");
         assertEquals("GONE", workerState("drain-a"));
 
-        worker(WorkerProcess.builder("drain-b"));
+        workers.start(WorkerProcess.builder("drain-b"));
         JsonPath c = awaitEnd(id, Duration.ofSeconds(40));
         assertEquals("SUCCEEDED", c.getString("status"));
         assertEachTaskSucceededExactlyOnce(id, 8);
@@ -159,8 +155,8 @@ class FleetReliabilityTest {
 
     @Test
     void aTaskLongerThanItsLeaseKeepsItByHeartbeat() throws Exception {
-        worker(WorkerProcess.builder("lease-a").with("cyclefleet.worker.concurrency", "1").with("cyclefleet.worker.prefetch", "0"));
-        worker(WorkerProcess.builder("lease-b"));
+        workers.start(WorkerProcess.builder("lease-a").with("cyclefleet.worker.concurrency", "1").with("cyclefleet.worker.prefetch", "0"));
+        workers.start(WorkerProcess.builder("lease-b"));
         UUID id = submit(spec("long-lease", List.of(step("long", "sleep", Map.of("duration", "PT7S")))));
         JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
         assertEquals("SUCCEEDED", c.getString("status"));
@@ -170,7 +166,7 @@ class FleetReliabilityTest {
 
     @Test
     void retriesBackOffThenSucceedAndExhaustedRetriesFailTheCycle() throws Exception {
-        worker(WorkerProcess.builder("retry-a"));
+        workers.start(WorkerProcess.builder("retry-a"));
         UUID ok = submit(spec("retry-ok", List.of(Map.of("key", "flaky", "kind", "fail", "params", Map.of("times", 2),
                 "retry", Map.of("maxAttempts", 3, "backoff", "PT0.2S", "maxBackoff", "PT1S")))));
         UUID bad = submit(spec("retry-bad", List.of(
@@ -196,7 +192,7 @@ class FleetReliabilityTest {
 
     @Test
     void aLiveWorkerDoesNotKeepALeaseItIsNotRunning() throws Exception {
-        worker(WorkerProcess.builder("orphan-a"));
+        workers.start(WorkerProcess.builder("orphan-a"));
         await().atMost(Duration.ofSeconds(20)).until(() -> "LIVE".equals(workerState("orphan-a")));
         // a row that names the live worker but that it is not running (its claim's reply was lost, say)
         UUID id = submit(spec("orphaned-row", List.of(Map.of("key", "t", "kind", "noop", "queue", "orphan-only"))));
@@ -210,7 +206,7 @@ class FleetReliabilityTest {
 
     @Test
     void metricsAndScoresAreStoredPerTaskAndAveragedOnTheCycle() throws Exception {
-        worker(WorkerProcess.builder("metric-a"));
+        workers.start(WorkerProcess.builder("metric-a"));
         UUID id = submit(spec("metrics", List.of(
                 step("assess", "metric", Map.of("metrics", Map.of("latency_p99_ms", 182.5, "error_rate", 0.004), "score", 9)),
                 step("test", "metric", Map.of("metrics", Map.of("pass_rate", 1.0), "score", 7), "assess"),
@@ -227,7 +223,7 @@ class FleetReliabilityTest {
 
     @Test
     void aFailedCycleRerunsFromItsFailedStepsKeepingWhatSucceeded() throws Exception {
-        worker(WorkerProcess.builder("rerun-a"));
+        workers.start(WorkerProcess.builder("rerun-a"));
         UUID id = submit(spec("rerun", List.of(
                 step("kept", "metric", Map.of("score", 9)),
                 Map.of("key", "flaky", "kind", "fail", "params", Map.of("times", 1), "retry", Map.of("maxAttempts", 1)),

@@ -41,13 +41,9 @@ class WorkerSafetyTest {
         workers.close();
     }
 
-    private WorkerProcess worker(WorkerProcess.Builder b) throws Exception {
-        return workers.start(b);
-    }
-
     @Test
     void aHungHandlerMakesItsWorkerNotReadyAndItsPrefetchedWorkRunsElsewhere() throws Exception {
-        WorkerProcess sick = worker(WorkerProcess.builder("hangs").with("cyclefleet.worker.concurrency", "1")
+        WorkerProcess sick = workers.start(WorkerProcess.builder("hangs").with("cyclefleet.worker.concurrency", "1")
                 .with("cyclefleet.worker.prefetch", "3").with("cyclefleet.worker.hang-grace", "1s")
                 .with("cyclefleet.worker.lease", "5s").with("cyclefleet.worker.heartbeat", "1s"));
         int port = sick.httpPort();
@@ -61,7 +57,7 @@ class WorkerSafetyTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> sick.log().contains("hung: still running"));
         given().baseUri("http://127.0.0.1").port(port).get("/q/health/ready").then().statusCode(503)
                 .body("checks.find { it.name == 'worker' }.data.hung", org.hamcrest.Matchers.containsString("(hang)"));
-        WorkerProcess healthy = worker(WorkerProcess.builder("takes-over"));
+        WorkerProcess healthy = workers.start(WorkerProcess.builder("takes-over"));
         JsonPath c = awaitEnd(id, Duration.ofSeconds(60));
         assertEquals("SUCCEEDED", c.getString("status"), c.prettify());
         assertEquals(healthy.id(), c.getString("tasks.find { it.key == 'stuck' }.workerId"), "the hung task was redelivered elsewhere");
@@ -123,7 +119,7 @@ class WorkerSafetyTest {
         });
         server.start();
         try {
-            WorkerProcess w = worker(WorkerProcess.builder("probes").with("cyclefleet.worker.concurrency", "2"));
+            WorkerProcess w = workers.start(WorkerProcess.builder("probes").with("cyclefleet.worker.concurrency", "2"));
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
             UUID id = submit(Map.of("name", "endless body", "steps", List.of(Map.of("key", "smoke", "kind", "testing",
                     "params", Map.of("smoke", List.of(Map.of("name", "endless", "url", url, "timeout", "PT20S"))),
@@ -146,7 +142,7 @@ class WorkerSafetyTest {
     void aWorkerResumedPastItsLeaseStopsItsRunAndNeverStartsWhatItHadPrefetched() throws Exception {
         java.nio.file.Path log = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "prefetch", ".log").toAbsolutePath();
         Map<String, String> suite = PartitionTest.suite(log, Duration.ofSeconds(5));
-        WorkerProcess paused = worker(WorkerProcess.builder("paused").with(suite).with("cyclefleet.worker.concurrency", "1")
+        WorkerProcess paused = workers.start(WorkerProcess.builder("paused").with(suite).with("cyclefleet.worker.concurrency", "1")
                 .with("cyclefleet.worker.prefetch", "2"));
         List<Map<String, Object>> steps = new ArrayList<>();
         for (String label : List.of("first", "second", "third")) {
@@ -164,7 +160,7 @@ class WorkerSafetyTest {
         } finally {
             paused.resume();
         }
-        worker(WorkerProcess.builder("resumes-nothing").with(suite));
+        workers.start(WorkerProcess.builder("resumes-nothing").with(suite));
         JsonPath c = awaitEnd(id, Duration.ofSeconds(90));
         assertEquals("SUCCEEDED", c.getString("status"), c.prettify());
         List<String> lines = java.nio.file.Files.readAllLines(log);
