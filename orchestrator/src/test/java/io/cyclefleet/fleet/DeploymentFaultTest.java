@@ -248,6 +248,28 @@ class DeploymentFaultTest {
     }
 
     @Test
+    void postgresDownFor45sMidRollbackStillRestoresThePreviousVersion() throws Exception {
+        worker("pg-rollbacker");
+        UUID id = submit(deployCycle("svc-pg-rollback", "v2", Map.of()));
+        awaitTargetEvent("start", "v1", Duration.ofSeconds(90)); // the rollback's change started
+        Postgres.downFor(Duration.ofSeconds(45));
+        JsonPath c = assertRolledBackToV1(id);
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'rollback' }.status"), c.prettify());
+        assertNoAttemptSpentOnFaults(id, "rollback", 3);
+    }
+
+    @Test
+    void aRollbackWhoseWorkerIsKilledIsFinishedByAnotherOnceTheOrphanedChangeCanNoLongerAct() throws Exception {
+        worker("rollback-killed-a");
+        worker("rollback-killed-b");
+        UUID id = submit(deployCycle("svc-rollback-killed", "v2", Map.of()));
+        awaitTargetEvent("start", "v1", Duration.ofSeconds(90));
+        workers.byId(workerOf(id, "rollback")).kill9();
+        assertRolledBackToV1(id);
+        assertNoAttemptSpentOnFaults(id, "rollback", 3);
+    }
+
+    @Test
     void aDrainInterruptsTheDeployBeforeHandingItBackAndTheNextAttemptStartsAfterIt() throws Exception {
         WorkerProcess first = workers.start(WorkerProcess.builder("draining-deployer").with(target.adapter("demo", ADAPTER_TIMEOUT))
                 .with("cyclefleet.worker.lease", LEASE.toSeconds() + "s").with("cyclefleet.worker.heartbeat", "1s")
