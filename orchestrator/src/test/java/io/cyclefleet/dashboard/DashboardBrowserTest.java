@@ -15,6 +15,7 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import io.cyclefleet.cycle.SpecExamples;
 import io.cyclefleet.support.TestTokens;
 import io.cyclefleet.support.WorkerProcess;
+import io.cyclefleet.testing.RequiredTools;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,8 +48,7 @@ class DashboardBrowserTest {
 
     @Test
     void anOperatorWatchesACycleRollBackReadsTheIncidentAndAcknowledgesIt() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM),
-                "skipping the browser test: no Chromium at " + CHROMIUM + " (Debian package chromium; .ci/run installs it)");
+        RequiredTools.require(Files.isExecutable(CHROMIUM), "no Chromium at " + CHROMIUM + " (Debian package chromium; .ci/run installs it)");
         Files.createDirectories(SHOTS);
         try (WorkerProcess w = WorkerProcess.builder("dash-a").start();
              Playwright pw = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));

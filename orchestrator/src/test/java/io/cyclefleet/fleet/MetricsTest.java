@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.PrometheusText;
 import io.cyclefleet.support.WorkerProcess;
+import io.cyclefleet.testing.RequiredTools;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The metrics both services publish, checked against what a cycle really did (docs/architecture.md, "Metrics"). */
@@ -116,8 +116,8 @@ class MetricsTest {
 
     @Test
     void promtoolFindsBothServicesMetricsClean() throws Exception {
-        Assumptions.assumeTrue(PrometheusText.promtoolInstalled(),
-                "skipping the promtool lint of /q/metrics: promtool is not installed (Debian package prometheus; .ci/run installs it)");
+        RequiredTools.require(PrometheusText.promtoolInstalled(),
+                "promtool is not installed (Debian package prometheus; .ci/run installs it): /q/metrics was not linted");
         int port = freePort();
         try (WorkerProcess w = WorkerProcess.builder("metrics-lint").with("quarkus.http.port", Integer.toString(port))
                 .with("cyclefleet.worker.queues", "metrics-lint").start()) {

@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.WorkerProcess;
 import io.cyclefleet.support.Workers;
+import io.cyclefleet.testing.RequiredTools;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.io.OutputStream;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,8 +76,7 @@ class WorkerSafetyTest {
     void aRetryWaitsItsBackoffOnPostgresClockWhateverTheWorkersClockSays() throws Exception {
         // faketime(1) forks; env(1) execs, so the worker's pid and signals stay the JVM's own
         String lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
-        Assumptions.assumeTrue(new java.io.File(lib).canRead(),
-                "libfaketime (Debian's faketime package) is not installed: the clock-skew test needs it");
+        RequiredTools.require(new java.io.File(lib).canRead(), "libfaketime (Debian package faketime; .ci/run installs it) is not installed");
         Map<String, Object> retried = Map.of("key", "flaky", "kind", "fail", "params", Map.of("times", 1),
                 "retry", Map.of("maxAttempts", 2, "backoff", "PT2S", "maxBackoff", "PT2S"));
         for (String skew : List.of("+1h", "-1h")) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cyclefleet.testing.RequiredTools;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -430,8 +430,7 @@ class MonitoringRulesTest {
                 .map(dir -> Path.of(dir, "promtool"))
                 .filter(Files::isExecutable)
                 .findFirst();
-        Assumptions.assumeTrue(promtool.isPresent(),
-                "skipping: promtool not installed (Debian package prometheus); .ci/run installs it");
+        RequiredTools.require(promtool.isPresent(), "promtool is not installed (Debian package prometheus; .ci/run installs it)");
         return promtool.get().toString();
     }
 

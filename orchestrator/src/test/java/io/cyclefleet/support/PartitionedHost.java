@@ -1,5 +1,6 @@
 package io.cyclefleet.support;
 
+import io.cyclefleet.testing.RequiredTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -21,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A host of the test's own that can be partitioned for real: a Linux network namespace whose only way out is
@@ -102,13 +102,13 @@ public final class PartitionedHost implements AutoCloseable {
      */
     public static PartitionedHost create() throws IOException {
         Optional<String> why = unavailable();
-        Assumptions.assumeTrue(why.isEmpty(), () -> "no network namespace for a partition test: " + why.get());
+        RequiredTools.require(why.isEmpty(), () -> "no network namespace for a partition test: " + why.get());
         deleteLeftovers();
         String id = String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
         PartitionedHost host = new PartitionedHost("cfns-" + ProcessHandle.current().pid() + "-" + id);
         Exec add = exec(List.of("ip", "netns", "add", host.name), IP_TIMEOUT);
         if (add.exit() != 0 && add.output().contains("Operation not permitted")) {
-            Assumptions.abort("no network namespace for a partition test: `ip netns add` says " + add.output().strip());
+            RequiredTools.missing("no network namespace for a partition test: `ip netns add` says " + add.output().strip());
         }
         check(add, "ip netns add " + host.name);
         try {

@@ -3,8 +3,8 @@ package io.cyclefleet.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.cyclefleet.testing.RequiredTools;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -66,7 +66,7 @@ class RedisTlsTest {
             startTls("ip", ipPort, "no", List.of());
         } catch (IllegalStateException e) {
             // A redis-server built without TLS refuses the tls-* options and exits: say so, do not pass silently.
-            assumeTrue(false, "this redis-server (" + version + ") cannot serve TLS: " + e.getMessage());
+            RequiredTools.missing("this redis-server (" + version + ") cannot serve TLS: " + e.getMessage());
         }
         startTls("mtls", mtlsPort, "yes", List.of("--cert", dir.resolve("client.crt").toString(), "--key", dir.resolve("client.key").toString()));
     }

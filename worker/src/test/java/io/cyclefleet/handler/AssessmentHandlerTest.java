@@ -3,7 +3,6 @@ package io.cyclefleet.handler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,8 +86,6 @@ class AssessmentHandlerTest {
 
     @Test
     void prometheusInstantAndRangeQueriesBecomeMetrics() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/prometheus")),
-                "skipping: /usr/bin/prometheus is not installed (Debian package prometheus; .ci/run installs it)");
         try (LocalHttp target = new LocalHttp().on("/metrics", ex -> LocalHttp.send(ex, 200, "test_queue_depth 42\n"));
              RealPrometheus prom = RealPrometheus.scraping(target.port())) {
             prom.awaitValue("test_queue_depth", Duration.ofSeconds(30));

@@ -3,6 +3,7 @@ package io.cyclefleet.handler;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.testing.RequiredTools;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +27,8 @@ public final class RealPrometheus implements AutoCloseable {
     }
 
     public static RealPrometheus scraping(int targetPort) throws IOException {
+        RequiredTools.require(Files.isExecutable(Path.of("/usr/bin/prometheus")),
+                "/usr/bin/prometheus is not installed (Debian package prometheus; .ci/run installs it)");
         Path dir = Files.createTempDirectory("prometheus-test");
         Files.writeString(dir.resolve("prometheus.yml"), """
                 global: {scrape_interval: 1s}

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cyclefleet.testing.RequiredTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ class CommandsTest {
 
     @Test
     void aCommandWhoseWorkerIsKilledStillStopsAtItsTimeout() throws Exception {
-        Assumptions.assumeTrue(Commands.TIMEOUT != null, "coreutils timeout(1) is not on the PATH: commands of a killed worker are not bounded");
+        RequiredTools.require(Commands.TIMEOUT != null, "coreutils timeout(1) is not on the PATH: commands of a killed worker are not bounded");
         Assumptions.assumeTrue(Processes.readable(), "no /proc to read process states from");
         Path output = dir.resolve("worker.out");
         Process worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -76,7 +77,7 @@ class CommandsTest {
 
     @Test
     void aCommandRunsUnderTimeoutASecondPastItsOwnTimeoutWithAKillGrace() {
-        Assumptions.assumeTrue(Commands.TIMEOUT != null, "coreutils timeout(1) is not on the PATH");
+        RequiredTools.require(Commands.TIMEOUT != null, "coreutils timeout(1) is not on the PATH");
         assertEquals(List.of(Commands.TIMEOUT.toString(), "--kill-after=2s", "3.5s", "helm", "upgrade"),
                 Commands.bounded(List.of("helm", "upgrade"), Duration.ofMillis(2500)));
     }
