@@ -110,6 +110,43 @@ class CycleSemanticsTest {
     }
 
     @Test
+    void aFailingDeployIsItselfARollbackTrigger() {
+        Map<String, Object> spec = standard("svc-deploy-fails", stepOverride("verify", "noop", Map.of()), stepOverride("rollback", "noop", Map.of()));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> steps = new java.util.ArrayList<>((List<Map<String, Object>>) spec.get("steps"));
+        steps.set(2, stepOverride("deploy", "fail", FAILS));
+        spec.put("steps", steps);
+        JsonPath c = awaitEnd(submit(spec), Duration.ofSeconds(30));
+        assertEquals("ROLLED_BACK", c.getString("status"), c.prettify());
+        assertEquals("FAILED", c.getString("tasks.find { it.key == 'deploy' }.status"));
+        assertEquals("SKIPPED", c.getString("tasks.find { it.key == 'verify' }.status"));
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'rollback' }.status"));
+        assertTrue(c.getString("rollback.cause").contains("deploy"), c.getString("rollback.cause"));
+        assertEquals("trigger", c.getString("rollback.startedBy"));
+    }
+
+    @Test
+    void theRollbacksStartCancelsAMainStepStillRunningInsteadOfWaitingForIt() {
+        Map<String, Object> spec = new HashMap<>(Map.of("name", "soak", "target", "svc-soak",
+                "steps", List.of(Map.of("key", "deploy", "kind", "noop"),
+                        // the verification fails a second after the soak started
+                        Map.of("key", "settle", "kind", "sleep", "dependsOn", List.of("deploy"), "params", Map.of("duration", "PT1S")),
+                        Map.of("key", "verify", "kind", "fail", "dependsOn", List.of("settle"), "params", FAILS, "retry", Map.of("maxAttempts", 1)),
+                        Map.of("key", "soak", "kind", "sleep", "dependsOn", List.of("deploy"), "params", Map.of("duration", "PT15S"))),
+                "rollback", Map.of("triggers", List.of("deploy", "verify"), "steps", List.of(Map.of("key", "undo", "kind", "noop")))));
+        UUID id = submit(spec);
+        JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
+        assertEquals("ROLLED_BACK", c.getString("status"), c.prettify());
+        assertEquals("CANCELLED", c.getString("tasks.find { it.key == 'soak' }.status"));
+        assertEquals("SUCCEEDED", c.getString("tasks.find { it.key == 'undo' }.status"));
+        assertEquals(1, Db.count("""
+                select count(*) from cycle c join task s on s.cycle_id = c.id and s.step_key = 'soak'
+                where c.id = ? and s.started_at is not null and c.finished_at < s.started_at + interval '15 seconds'""", id),
+                "the soak had started and the cycle ended without waiting for it");
+        io.cyclefleet.support.TaskHistory.assertNoWriteAfterFinishing(id);
+    }
+
+    @Test
     void aFailingGateAfterTheDeployRollsBackToo() {
         Map<String, Object> spec = new HashMap<>(Map.of("name", "post-gate", "target", "svc-post-gate",
                 "steps", List.of(Map.of("key", "deploy", "kind", "noop"),

@@ -5,29 +5,19 @@ import static io.cyclefleet.support.Cycles.spec;
 import static io.cyclefleet.support.Cycles.submit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.WorkerProcess;
-import io.cyclefleet.task.SingletonLock;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class QueueSemanticsTest {
-
-    @Inject
-    SingletonLock lock;
 
     @Test
     void highPriorityRunsBeforeLowAndQueuesAreIsolated() throws Exception {
@@ -55,22 +45,5 @@ class QueueSemanticsTest {
                 select count(*) from task h, task l
                 where h.cycle_id = ? and l.cycle_id = h.cycle_id and h.priority = 'high' and l.priority = 'low'
                   and h.started_at > l.started_at""", id), "every high-priority task started before every low one");
-    }
-
-    @Test
-    void theReconcilerRunsOnOneOrchestratorAtATime() throws Exception {
-        try (Connection other = Db.connect()) {
-            other.setAutoCommit(false);
-            try (PreparedStatement ps = other.prepareStatement("select pg_advisory_xact_lock(?)")) {
-                ps.setLong(1, 42L);
-                ps.execute();
-            }
-            AtomicBoolean ran = new AtomicBoolean();
-            assertFalse(lock.runExclusively(42L, () -> ran.set(true)), "another replica holds the lock");
-            assertFalse(ran.get());
-            other.rollback();
-            assertTrue(lock.runExclusively(42L, () -> ran.set(true)));
-            assertTrue(ran.get());
-        }
     }
 }

@@ -32,8 +32,7 @@ class RedisRestartTest {
                 RedisServer.start();
             }
             assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(90)).getString("status"));
-            assertEquals(20, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.succeeded'", id));
-            assertEquals(20, Db.count("select count(distinct task_id) from cycle_event where cycle_id = ? and type = 'task.succeeded'", id));
+            io.cyclefleet.support.TaskHistory.assertEachTaskSucceededExactlyOnce(id, 20);
         }
     }
 }

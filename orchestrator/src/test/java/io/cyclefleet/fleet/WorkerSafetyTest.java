@@ -84,19 +84,11 @@ class WorkerSafetyTest {
                 UUID id = submit(Map.of("name", "skew " + skew, "steps", List.of(retried)));
                 JsonPath c = awaitEnd(id, Duration.ofSeconds(30)); // an hour ahead, the old worker-side time waited an hour
                 assertEquals("SUCCEEDED", c.getString("status"), skew + ": " + c.prettify());
-                long waitedMs = retryWaitMillis(id);
+                long waitedMs = io.cyclefleet.support.Cycles.retryWaitMillis(id, 1);
                 // equal jitter: between half the backoff and all of it (an hour behind, the old time ran it at once)
                 assertTrue(waitedMs >= 900 && waitedMs < 6000, skew + ": attempt 2 started " + waitedMs + " ms after attempt 1 failed");
             }
         }
-    }
-
-    /** From attempt 1's failure to attempt 2's start, both on Postgres' clock. */
-    private static long retryWaitMillis(UUID cycle) {
-        return Db.count("""
-                select (extract(epoch from (select at from cycle_event where cycle_id = ? and type = 'task.running' and attempt = 2)
-                                          - (select at from cycle_event where cycle_id = ? and type = 'task.retry_wait' and attempt = 1)) * 1000)::bigint""",
-                cycle, cycle);
     }
 
     @Test

@@ -29,6 +29,19 @@ public final class Db {
         });
     }
 
+    /** The first column of every row. */
+    public static java.util.List<Long> longs(String sql, Object... args) {
+        return run(sql, args, ps -> {
+            java.util.List<Long> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+            return out;
+        });
+    }
+
     public static int update(String sql, Object... args) {
         return run(sql, args, PreparedStatement::executeUpdate);
     }

@@ -38,6 +38,7 @@ class LeaseLossTest {
         return Db.count("select id from task where cycle_id = ?", cycle);
     }
 
+    /** One attempt allowed: every lease lost here is lost on the task's last attempt. */
     private static Map<String, Object> step(String queue) {
         return Map.of("key", "t", "kind", "noop", "queue", queue, "retry", Map.of("maxAttempts", 1));
     }

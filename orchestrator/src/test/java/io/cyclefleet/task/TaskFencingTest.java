@@ -26,6 +26,80 @@ class TaskFencingTest {
     TaskStore store;
     @Inject
     Reconciler reconciler;
+    @Inject
+    io.cyclefleet.cycle.CycleAdvancer advancer;
+
+    private static TaskOutcome succeeded(long task, int attempt, UUID cycle, String resultJson) {
+        return new TaskOutcome(task, attempt, cycle, TaskStatus.SUCCEEDED, resultJson, null, null, null, null, TaskOutcome.Fault.NONE);
+    }
+
+    private static Delivery delivery(long task, int attempt) {
+        return new Delivery("fencing-only", Priority.NORMAL, "0-" + attempt, task, attempt);
+    }
+
+    private static long taskOf(UUID cycle, String step) {
+        return Db.count("select id from task where cycle_id = ? and step_key = ?", cycle, step);
+    }
+
+    private static void assertResultRejected(long task, int attempt, String worker) {
+        assertEquals(1, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.result_rejected' and attempt = ? "
+                + "and worker_id = ?", task, attempt, worker), "the refused result is on the timeline");
+    }
+
+    @Test
+    void aLateResultForACancelledTaskIsRejected() {
+        UUID cycle = submit(spec("fencing-cancelled", List.of(Map.of("key", "t", "kind", "noop", "queue", "fencing-only"))));
+        long task = taskOf(cycle, "t");
+        assertEquals(1, store.claim("runner", List.of(delivery(task, 1)), Duration.ofMinutes(1)).size());
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
+        long mark = io.cyclefleet.support.TaskHistory.now();
+
+        assertTrue(store.complete("runner", List.of(succeeded(task, 1, cycle, "{\"late\":true}"))).accepted().isEmpty());
+        assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'CANCELLED' and result is null", task));
+        assertEquals(0, io.cyclefleet.support.TaskHistory.writesSince(task, mark), "the cancelled row was not written");
+        assertResultRejected(task, 1, "runner");
+    }
+
+    @Test
+    void anOldRunsResultAfterARetryIsRejectedAndTheRerunStaysItsOwn() {
+        UUID cycle = submit(spec("fencing-retried", List.of(Map.of("key", "slow", "kind", "noop", "queue", "fencing-only"))));
+        long slow = taskOf(cycle, "slow");
+        assertEquals(1, store.claim("old", List.of(delivery(slow, 1)), Duration.ofMinutes(1)).size());
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
+        assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'CANCELLED' and attempt = 1", slow));
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/retry").then().statusCode(202);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                Db.count("select count(*) from task where id = ? and status = 'QUEUED' and attempt = 2", slow) == 1);
+
+        assertTrue(store.complete("old", List.of(succeeded(slow, 1, cycle, "{\"stale\":true}"))).accepted().isEmpty(),
+                "the run from before the retry cannot finish the rerun");
+        assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'QUEUED' and attempt = 2 and result is null", slow));
+        assertResultRejected(slow, 1, "old");
+        assertTrue(store.claim("old", List.of(delivery(slow, 1)), Duration.ofMinutes(1)).isEmpty(), "nor claim it at its old attempt");
+
+        assertEquals(1, store.claim("new", List.of(delivery(slow, 2)), Duration.ofMinutes(1)).size());
+        assertEquals(java.util.Set.of(slow), store.complete("new", List.of(succeeded(slow, 2, cycle, "{}"))).accepted());
+        advancer.advance(List.of(cycle));
+        assertEquals("SUCCEEDED", io.cyclefleet.support.Cycles.get(cycle).getString("status"), "the rerun finished the cycle");
+    }
+
+    @Test
+    void aSecondCompletionOfTheSameAttemptChangesNothing() {
+        UUID cycle = submit(spec("fencing-twice", List.of(Map.of("key", "t", "kind", "noop", "queue", "fencing-only"),
+                Map.of("key", "hold", "kind", "noop", "queue", "fencing-only"))));
+        long task = taskOf(cycle, "t");
+        assertEquals(1, store.claim("runner", List.of(delivery(task, 1)), Duration.ofMinutes(1)).size());
+        assertEquals(java.util.Set.of(task), store.complete("runner", List.of(succeeded(task, 1, cycle, "{\"n\":1}"))).accepted());
+        long mark = io.cyclefleet.support.TaskHistory.now();
+
+        assertTrue(store.complete("runner", List.of(succeeded(task, 1, cycle, "{\"n\":2}"))).accepted().isEmpty());
+        assertTrue(store.complete("runner", List.of(TaskOutcome.failure(task, 1, cycle, TaskStatus.FAILED, "late failure", null)))
+                .accepted().isEmpty());
+        assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and result->>'n' = '1'", task));
+        assertEquals(0, io.cyclefleet.support.TaskHistory.writesSince(task, mark), "the finished row was not written again");
+        assertEquals(2, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.result_rejected'", task));
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
+    }
 
     @Test
     void aLateResultFromALostLeaseIsRejectedAndRecorded() {
@@ -58,6 +132,50 @@ class TaskFencingTest {
         assertEquals(java.util.Set.of(task), won.accepted());
         assertEquals(java.util.Set.of(cycle), won.cycles());
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and worker_id = 'heir'", task));
+    }
+
+    @Test
+    void aCancelRacingACompletionEndsConsistentlyEveryTime() throws Exception {
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 25; round++) {
+                UUID cycle = submit(spec("race-" + round, List.of(Map.of("key", "t", "kind", "noop", "queue", "fencing-only"))));
+                long task = taskOf(cycle, "t");
+                assertEquals(1, store.claim("racer", List.of(delivery(task, 1)), Duration.ofMinutes(1)).size());
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                var completion = two.submit(() -> {
+                    start.await();
+                    TaskStore.Completion c = store.complete("racer", List.of(succeeded(task, 1, cycle, "{}")));
+                    advancer.advance(c.cycles());
+                    return !c.accepted().isEmpty();
+                });
+                var cancel = two.submit(() -> {
+                    start.await();
+                    return io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().extract().statusCode();
+                });
+                boolean written = completion.get(20, java.util.concurrent.TimeUnit.SECONDS); // no deadlock, either way
+                int cancelled = cancel.get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+                String why = "round " + round + ": result " + (written ? "written" : "refused") + ", cancel answered " + cancelled;
+                String cycleStatus = io.cyclefleet.support.Cycles.get(cycle).getString("status");
+                String taskStatus = Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED'", task) == 1 ? "SUCCEEDED"
+                        : Db.count("select count(*) from task where id = ? and status = 'CANCELLED'", task) == 1 ? "CANCELLED" : "other";
+                if (written) {
+                    assertEquals("SUCCEEDED", taskStatus, why);
+                    // the cycle is SUCCEEDED if the advance came first, CANCELLED if the cancel did
+                    assertEquals(cancelled == 409 ? "SUCCEEDED" : "CANCELLED", cycleStatus, why);
+                } else {
+                    assertEquals(200, cancelled, why);
+                    assertEquals("CANCELLED", taskStatus, why);
+                    assertEquals("CANCELLED", cycleStatus, why);
+                    assertResultRejected(task, 1, "racer");
+                }
+                assertEquals(1, Db.count("select count(*) from test_task_history where task_id = ? and old_status = 'RUNNING'", task),
+                        why + ": the running row was ended once");
+            }
+        } finally {
+            two.shutdownNow();
+        }
     }
 
     @Test

@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -51,17 +53,20 @@ class FetchLoopOrderTest {
                 new Delivery("q", Priority.NORMAL, "1-2", 10, 1),
                 new Delivery("q", Priority.NORMAL, "1-3", 20, 1),
                 new Delivery("q", Priority.LOW, "1-4", 5, 1));
-        assertEquals(List.of("30@1", "10@1", "20@1", "5@1"), startedAfterOneFetch(deliveries, new ArrayList<>()));
+        assertEquals(List.of("30@1", "10@1", "20@1", "5@1"), startedAfterOneFetch(deliveries));
     }
 
     @Test
     void aStaleCopyInTheSameFetchNeverDisplacesTheLiveAttempt() throws Exception {
         List<Delivery> dropped = new ArrayList<>();
-        List<String> started = startedAfterOneFetch(List.of(
+        List<List<Delivery>> claims = new ArrayList<>();
+        List<String> started = startedAfterFetches(List.of(List.of(
                 new Delivery("q", Priority.NORMAL, "1-1", 7, 1),
                 new Delivery("q", Priority.NORMAL, "1-2", 7, 2),
-                new Delivery("q", Priority.NORMAL, "1-3", 7, 1)), dropped);
+                new Delivery("q", Priority.NORMAL, "1-3", 7, 1))), dropped, claims);
         assertEquals(List.of("7@2"), started);
+        assertEquals(List.of("7@2"), claims.stream().flatMap(List::stream).map(d -> d.taskId() + "@" + d.attempt()).toList(),
+                "the stale copies were dropped before the claim, not left to the claim to refuse");
         assertEquals(List.of("1-1", "1-3"), dropped.stream().map(Delivery::messageId).sorted().toList());
     }
 
@@ -77,13 +82,15 @@ class FetchLoopOrderTest {
         assertEquals(List.of("1-9"), dropped.stream().map(Delivery::messageId).toList());
     }
 
-    private static List<String> startedAfterOneFetch(List<Delivery> deliveries, List<Delivery> dropped) throws Exception {
-        return startedAfterFetches(List.of(deliveries), dropped, new ArrayList<>());
+    private static List<String> startedAfterOneFetch(List<Delivery> deliveries) throws Exception {
+        return startedAfterFetches(List.of(deliveries), new ArrayList<>(), new ArrayList<>());
     }
 
     /**
-     * Serves the fetches in turn to a FetchLoop whose store returns claims in reverse order (runs never finish, so they
-     * stay in flight); returns the start order, and records what was dropped and each claim's deliveries.
+     * Serves the fetches in turn to a FetchLoop whose store claims like Postgres does (a task is QUEUED at the newest
+     * attempt delivered; a claim of any other attempt, or of one already claimed, is refused) but returns the claims in
+     * reverse order; runs never finish, so they stay in flight. Returns the start order, and records what was dropped and
+     * each claim's deliveries.
      */
     private static List<String> startedAfterFetches(List<List<Delivery>> fetches, List<Delivery> dropped, List<List<Delivery>> claims)
             throws Exception {
@@ -105,12 +112,17 @@ class FetchLoopOrderTest {
                 dropped.addAll(d);
             }
         };
+        Map<Long, Integer> queuedAt = new HashMap<>();
+        fetches.forEach(f -> f.forEach(d -> queuedAt.merge(d.taskId(), d.attempt(), Math::max)));
         TaskStore store = new TaskStore(null) {
             @Override
             public List<ClaimedTask> claim(String workerId, List<Delivery> got, Duration lease, boolean retry) {
                 claims.add(got);
                 List<ClaimedTask> out = new ArrayList<>();
                 for (Delivery d : got) {
+                    if (!queuedAt.remove(d.taskId(), d.attempt())) {
+                        continue; // not QUEUED at this attempt: the real claim matches no row
+                    }
                     out.add(new ClaimedTask(d.taskId(), d.attempt(), UUID.randomUUID(), "k", "noop", "{}", Duration.ofSeconds(1),
                             new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), "q", d.priority(), Duration.ZERO));
                 }
