@@ -1,36 +1,62 @@
 package io.cyclefleet.cycle;
 
+import static io.cyclefleet.db.Jdbc.longs;
+import static io.cyclefleet.db.Jdbc.texts;
+
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.incident.IncidentCause;
 import io.cyclefleet.incident.IncidentStore;
 import io.cyclefleet.task.CycleStatus;
 import io.cyclefleet.task.QueuedTask;
 import io.cyclefleet.task.TaskDispatcher;
+import io.cyclefleet.task.TaskStatus;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Moves a cycle's DAG forward after tasks finish: skips steps whose upstream failed, starts the rollback
- * branch when a trigger step failed, queues steps whose dependencies all succeeded (holding back those that
- * wait for an approval), evaluates ready gates, and finishes the cycle when no task is left unfinished —
- * opening an incident after a rollback and scheduling the next iteration after a success below goal. Idempotent: it reads
- * everything from Postgres under the cycle's row lock, so completion notices may be lost or repeated.
+ * Moves cycles' DAGs forward after tasks finish. It locks a batch of cycles, reads each in one snapshot, lets
+ * {@link AdvanceRules} decide (skips, rollback start, queued steps, gate verdicts, approval wait, the end), and writes
+ * the decisions: the skips and queued steps of the whole batch in one statement each, the rarer moves cycle by cycle,
+ * then finishes the cycles that are over — opening an incident after a rollback and scheduling the next iteration
+ * after a success below goal. Idempotent: everything is read from Postgres under the cycles' row locks, so completion
+ * notices may be lost or repeated.
  */
 @ApplicationScoped
 public class CycleAdvancer {
 
     private static final Logger LOG = Logger.getLogger(CycleAdvancer.class);
+
+    /** Cycles advanced in one transaction: one commit and two statements for the routine moves of all of them. */
+    static final int BATCH = 200;
+
+    private static final String LOCK = """
+            select c.id, c.status, c.failure_detected_at is not null, c.rollback_started_by, c.incident_on_failure,
+                   exists (select 1 from deployment_intent i where i.cycle_id = c.id and i.action = 'deploy')
+            from cycle c where c.id = any(?) order by c.id for no key update""";
+
+    // the upstream of PENDING steps only: no rule looks at another's, and a fan-out's leaves are mostly running
+    private static final String STEPS = """
+            select t.cycle_id, t.id, t.step_key, t.kind, t.status, t.branch = 'main', t.needs_approval, t.approved_at is not null,
+                   t.triggers_rollback,
+                   case when t.status = ? then t.kind || ' step ' || t.step_key || ' failed: ' || left(coalesce(t.error, t.status), 1000) end,
+                   t.finished_at,
+                   case when t.status = ? then array(select d.depends_on from task_dependency d where d.task_id = t.id order by 1) end
+            from task t where t.cycle_id = any(?) order by t.cycle_id, t.id""";
 
     private final DataSource ds;
     private final TaskDispatcher dispatcher;
@@ -49,200 +75,213 @@ public class CycleAdvancer {
         this.incidents = incidents;
     }
 
-    public void advance(Collection<UUID> cycles) {
-        // sorted, one short transaction each: two orchestrators advancing overlapping sets never deadlock
-        for (UUID id : new TreeSet<>(cycles)) {
-            try {
-                List<QueuedTask> promoted = Jdbc.inTransaction(ds, c -> advance(c, id));
-                dispatcher.dispatch(promoted);
-            } catch (RuntimeException e) {
-                // one cycle's failure must not drop the others' notices; the stalled sweep retries it
-                LOG.warnf("could not advance cycle %s: %s", id, e.toString());
-            }
-        }
+    /** What one transaction queued, and what to count once it committed. */
+    private record Advanced(List<QueuedTask> queued, List<Runnable> afterCommit) {
     }
 
-    private List<QueuedTask> advance(Connection c, UUID cycle) throws SQLException {
-        Optional<CycleStore.Locked> locked = CycleStore.lock(c, cycle);
-        if (locked.isEmpty() || locked.get().status().isTerminal() || locked.get().status() == CycleStatus.WAITING_FOR_TARGET) {
-            return List.of(); // a cycle waiting for its target moves once the reconciler hands it the target's lease
-        }
-        boolean rollingBack = locked.get().rollingBack();
-        List<QueuedTask> promoted = new ArrayList<>();
-        int gates;
-        do {
-            skipDownstreamOfFailures(c, cycle);
-            if (!rollingBack) {
-                rollingBack = startRollbackIfNeeded(c, cycle);
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set status = 'QUEUED', queued_at = now()
-                    where t.cycle_id = ? and t.status = 'PENDING' and t.kind <> 'gate'
-                      and (t.branch = 'main' or ?)
-                      and (not t.needs_approval or t.approved_at is not null)
-                      and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
-                                      where d.task_id = t.id and u.status <> 'SUCCEEDED')
-                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
-                ps.setObject(1, cycle);
-                ps.setBoolean(2, rollingBack);
-                try (ResultSet rs = ps.executeQuery()) {
-                    promoted.addAll(QueuedTask.readAll(rs));
+    public void advance(Collection<UUID> cycles) {
+        // sorted and locked in that order: two orchestrators advancing overlapping sets never deadlock
+        List<UUID> sorted = new ArrayList<>(new TreeSet<>(cycles));
+        for (int i = 0; i < sorted.size(); i += BATCH) {
+            List<UUID> batch = sorted.subList(i, Math.min(sorted.size(), i + BATCH));
+            try {
+                advanceAndDispatch(batch);
+            } catch (RuntimeException e) {
+                if (batch.size() == 1) {
+                    // the stalled sweep retries it
+                    LOG.warnf("could not advance cycle %s: %s", batch.get(0), e.toString());
+                    continue;
+                }
+                // one cycle's failure must not hold up the others: each on its own
+                LOG.debugf("advancing %d cycles together failed (%s); advancing them one by one", batch.size(), e.toString());
+                for (UUID id : batch) {
+                    try {
+                        advanceAndDispatch(List.of(id));
+                    } catch (RuntimeException single) {
+                        LOG.warnf("could not advance cycle %s: %s", id, single.toString());
+                    }
                 }
             }
-            gates = gateStore.evaluateReady(c, cycle);
-        } while (gates > 0);
-        updateApprovalWait(c, cycle, locked.get().status());
-        if (promoted.isEmpty()) {
-            finishIfDone(c, cycle, rollingBack, locked.get());
         }
-        return promoted;
     }
 
-    /**
-     * Starts the rollback branch when a trigger step (deploy, verify, a gate after the deploy) failed, or when any
-     * other main step failed after a deployment had started (a trigger that was skipped because an earlier step
-     * failed, a step after the deploy that is not a trigger): every path out of a deployed cycle rolls back. The
-     * main DAG stops (see {@link CycleStore#startRollback}).
-     */
-    private boolean startRollbackIfNeeded(Connection c, UUID cycle) throws SQLException {
-        Optional<String> trigger = firstFailure(c, cycle, true);
-        if (trigger.isPresent()) {
-            start(c, cycle, CycleStore.RollbackStart.TRIGGER, trigger.get());
-            return true;
-        }
-        Optional<String> failure = firstFailure(c, cycle, false);
-        if (failure.isPresent() && CycleStore.deployed(c, cycle) && CycleStore.hasRollbackBranch(c, cycle)) {
-            start(c, cycle, CycleStore.RollbackStart.FAILURE, failure.get() + " (after a deployment started)");
-            return true;
-        }
-        return false;
+    private void advanceAndDispatch(List<UUID> batch) {
+        Advanced done = Jdbc.inTransaction(ds, c -> advance(c, batch));
+        done.afterCommit().forEach(Runnable::run);
+        dispatcher.dispatch(done.queued());
     }
 
-    private static void start(Connection c, UUID cycle, CycleStore.RollbackStart by, String cause) throws SQLException {
-        CycleStore.startRollback(c, cycle, by, cause);
-        LOG.infof("cycle %s: rollback started (%s)", cycle, cause);
-    }
-
-    /** "kind step key failed: error" of the first main step that FAILED (only triggers when {@code triggers}). */
-    private static Optional<String> firstFailure(Connection c, UUID cycle, boolean triggers) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                select kind || ' step ' || step_key || ' failed: ' || left(coalesce(error, status), 1000) from task
-                where cycle_id = ? and branch = 'main' and status = 'FAILED' and (triggers_rollback or not ?)
-                order by finished_at, id limit 1""")) {
-            ps.setObject(1, cycle);
-            ps.setBoolean(2, triggers);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    private Advanced advance(Connection c, List<UUID> batch) throws SQLException {
+        Advanced out = new Advanced(new ArrayList<>(), new ArrayList<>());
+        Map<Long, String> skipped = new LinkedHashMap<>();
+        List<Long> queued = new ArrayList<>();
+        for (CycleSnapshot cycle : snapshots(c, batch)) {
+            if (cycle.status().isTerminal() || cycle.status() == CycleStatus.WAITING_FOR_TARGET) {
+                continue; // a cycle waiting for its target moves once the reconciler hands it the target's lease
+            }
+            AdvanceRules.Decision d = AdvanceRules.decide(cycle, gate -> gateStore.judge(c, gate.id()), true);
+            if (d.gates().isEmpty() && d.rollback().isEmpty() && d.approval().isEmpty() && d.ending().isEmpty()) {
+                skipped.putAll(d.skipped()); // routine: written with the rest of the batch
+                queued.addAll(d.queued());
+            } else {
+                advanceRarely(c, cycle, d, out);
             }
         }
+        skip(c, skipped);
+        out.queued().addAll(queue(c, queued));
+        return out;
     }
 
-    /** AWAITING_APPROVAL while a ready step waits for an operator, RUNNING again once none does. */
-    private static void updateApprovalWait(Connection c, UUID cycle, CycleStatus status) throws SQLException {
-        boolean waiting;
-        try (PreparedStatement ps = c.prepareStatement("""
-                select exists (select 1 from task t
-                               where t.cycle_id = ? and t.status = 'PENDING' and t.needs_approval and t.approved_at is null
-                                 and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
-                                                 where d.task_id = t.id and u.status <> 'SUCCEEDED'))""")) {
-            ps.setObject(1, cycle);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                waiting = rs.getBoolean(1);
-            }
+    /** A cycle whose decision judges a gate, starts its rollback, changes its approval wait or ends it. */
+    private void advanceRarely(Connection c, CycleSnapshot cycle, AdvanceRules.Decision d, Advanced out) throws SQLException {
+        write(c, cycle, d, out);
+        if (d.rollback().isPresent()) {
+            AdvanceRules.RollbackStart start = d.rollback().get();
+            CycleStore.startRollback(c, cycle.id(), start.by(), start.cause());
+            LOG.infof("cycle %s: rollback started (%s)", cycle.id(), start.cause());
+            cycle = snapshots(c, List.of(cycle.id())).get(0);
+            d = AdvanceRules.decide(cycle, gate -> gateStore.judge(c, gate.id()), d.queued().isEmpty());
+            write(c, cycle, d, out);
         }
-        CycleStatus next = waiting ? CycleStatus.AWAITING_APPROVAL
-                : status == CycleStatus.AWAITING_APPROVAL ? CycleStatus.RUNNING : status;
-        if (next != status) {
+        if (d.approval().isPresent()) {
             try (PreparedStatement ps = c.prepareStatement("update cycle set status = ?, updated_at = now() where id = ?")) {
-                ps.setString(1, next.name());
-                ps.setObject(2, cycle);
+                ps.setString(1, d.approval().get().name());
+                ps.setObject(2, cycle.id());
                 ps.executeUpdate();
             }
         }
+        if (d.ending().isPresent()) {
+            finish(c, cycle, d.ending().get(), out);
+        }
     }
 
-    private static void skipDownstreamOfFailures(Connection c, UUID cycle) throws SQLException {
-        int skipped;
-        do {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set status = 'SKIPPED', finished_at = now(),
-                           error = 'upstream step ' || u.step_key || ' ended ' || u.status
-                    from task_dependency d join task u on u.id = d.depends_on
-                    where t.cycle_id = ? and t.status = 'PENDING' and d.task_id = t.id
-                      and u.status in ('FAILED', 'SKIPPED', 'CANCELLED')""")) {
-                ps.setObject(1, cycle);
-                skipped = ps.executeUpdate();
-            }
-        } while (skipped > 0);
+    private void write(Connection c, CycleSnapshot cycle, AdvanceRules.Decision d, Advanced out) throws SQLException {
+        skip(c, d.skipped());
+        out.queued().addAll(queue(c, d.queued()));
+        for (AdvanceRules.GateVerdict verdict : d.gates()) {
+            gateStore.record(c, cycle.id(), verdict.gate().id(), verdict.gate().key(), verdict.evaluation());
+        }
     }
 
-    private void finishIfDone(Connection c, UUID cycle, boolean rollingBack, CycleStore.Locked locked) throws SQLException {
-        long failed;
-        String failedSteps;
-        String rollbackFailures;
-        try (PreparedStatement ps = c.prepareStatement("""
-                select count(*) filter (where status not in ('SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED') and (branch = 'main' or ?)),
-                       count(*) filter (where status = 'FAILED' and branch = 'main'),
-                       string_agg(step_key, ', ' order by id) filter (where status = 'FAILED' and branch = 'main'),
-                       string_agg(step_key || ' ' || status, ', ' order by id) filter (where status <> 'SUCCEEDED' and branch = 'rollback')
-                from task where cycle_id = ?""")) {
-            ps.setBoolean(1, rollingBack);
-            ps.setObject(2, cycle);
+    /** Locks the cycles (in id order) and reads each one's snapshot. */
+    private static List<CycleSnapshot> snapshots(Connection c, List<UUID> ids) throws SQLException {
+        Map<UUID, CycleSnapshot> cycles = new LinkedHashMap<>();
+        Array idArray = c.createArrayOf("uuid", ids.toArray());
+        // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
+        // that every timeline insert takes on it through its foreign key.
+        try (PreparedStatement ps = c.prepareStatement(LOCK)) {
+            ps.setArray(1, idArray);
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) > 0) {
-                    return;
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    cycles.put(id, new CycleSnapshot(id, CycleStatus.valueOf(rs.getString(2)), rs.getBoolean(3),
+                            CycleStore.RollbackStart.of(rs.getString(4)), rs.getBoolean(5), rs.getBoolean(6), new ArrayList<>()));
                 }
-                failed = rs.getLong(2);
-                failedSteps = rs.getString(3);
-                rollbackFailures = rs.getString(4);
             }
         }
+        try (PreparedStatement ps = c.prepareStatement(STEPS)) {
+            ps.setString(1, TaskStatus.FAILED.name());
+            ps.setString(2, TaskStatus.PENDING.name());
+            ps.setArray(3, idArray);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Timestamp finished = rs.getTimestamp(11);
+                    Array upstream = rs.getArray(12);
+                    cycles.get(rs.getObject(1, UUID.class)).steps().add(new CycleSnapshot.Step(rs.getLong(2), rs.getString(3),
+                            rs.getString(4), TaskStatus.valueOf(rs.getString(5)), rs.getBoolean(6), rs.getBoolean(7), rs.getBoolean(8),
+                            rs.getBoolean(9), rs.getString(10), finished == null ? null : finished.toInstant(),
+                            upstream == null ? List.of() : Arrays.asList((Long[]) upstream.getArray())));
+                }
+            }
+        }
+        return new ArrayList<>(cycles.values());
+    }
+
+    private static void skip(Connection c, Map<Long, String> skipped) throws SQLException {
+        if (skipped.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                update task t set status = ?, finished_at = now(), error = v.reason
+                from unnest(?::bigint[], ?::text[]) as v(id, reason) where t.id = v.id and t.status = ?""")) {
+            ps.setString(1, TaskStatus.SKIPPED.name());
+            ps.setArray(2, longs(c, skipped.keySet()));
+            ps.setArray(3, texts(c, skipped.values()));
+            ps.setString(4, TaskStatus.PENDING.name());
+            ps.executeUpdate();
+        }
+    }
+
+    private static List<QueuedTask> queue(Connection c, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                update task t set status = ?, queued_at = now() where t.id = any(?::bigint[]) and t.status = ?
+                returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
+            ps.setString(1, TaskStatus.QUEUED.name());
+            ps.setArray(2, longs(c, ids));
+            ps.setString(3, TaskStatus.PENDING.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return QueuedTask.readAll(rs);
+            }
+        }
+    }
+
+    /** Ends a cycle with nothing left to run: how depends on whether it rolled back, and how that went. */
+    private void finish(Connection c, CycleSnapshot cycle, AdvanceRules.Ending ending, Advanced out) throws SQLException {
+        UUID id = cycle.id();
+        long failed = ending.failedMainSteps();
+        String failedSteps = ending.failedSteps();
+        String rollbackFailures = ending.rollbackFailures();
+        boolean rollingBack = cycle.rollingBack();
         CycleStatus end;
         if (!rollingBack) {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task set status = 'SKIPPED', finished_at = now(), error = 'not run: no rollback was needed'
-                    where cycle_id = ? and branch = 'rollback' and status = 'PENDING'""")) {
-                ps.setObject(1, cycle);
+                    update task set status = ?, finished_at = now(), error = 'not run: no rollback was needed'
+                    where cycle_id = ? and branch = 'rollback' and status = ?""")) {
+                ps.setString(1, TaskStatus.SKIPPED.name());
+                ps.setObject(2, id);
+                ps.setString(3, TaskStatus.PENDING.name());
                 ps.executeUpdate();
             }
             end = failed > 0 ? CycleStatus.FAILED : CycleStatus.SUCCEEDED;
-            CycleStore.finish(c, cycle, end, failed > 0 ? failed + " step(s) failed: " + abbreviate(failedSteps) : null);
+            CycleStore.finish(c, id, end, failed > 0 ? failed + " step(s) failed: " + abbreviate(failedSteps) : null);
             if (end == CycleStatus.SUCCEEDED) {
-                iterations.scheduleIfBelowGoal(c, cycle);
-            } else if (CycleStore.deployed(c, cycle)) {
+                iterations.scheduleIfBelowGoal(c, id);
+            } else if (cycle.deployed()) {
                 // a deployment started and there is no rollback branch to undo it
-                incidents.open(c, cycle, IncidentCause.DEPLOYMENT_NOT_ROLLED_BACK);
-            } else if (locked.incidentOnFailure()) {
-                incidents.open(c, cycle, IncidentCause.CYCLE_FAILED);
+                incidents.open(c, id, IncidentCause.DEPLOYMENT_NOT_ROLLED_BACK);
+            } else if (cycle.incidentOnFailure()) {
+                incidents.open(c, id, IncidentCause.CYCLE_FAILED);
             }
         } else {
             boolean recovered = rollbackFailures == null;
-            CycleStore.RollbackStart by = locked.startedBy();
+            CycleStore.RollbackStart by = cycle.startedBy();
             // MTTR measures recovery from a failure; an operator's cancel is not one
-            Long mttrMs = finishRollback(c, cycle, recovered && by != CycleStore.RollbackStart.OPERATOR);
+            Long mttrMs = finishRollback(c, id, recovered && by != CycleStore.RollbackStart.OPERATOR);
             end = recovered ? CycleStatus.ROLLED_BACK : CycleStatus.FAILED;
-            CycleStore.finish(c, cycle, end, !recovered ? "rollback failed: " + abbreviate(rollbackFailures)
+            CycleStore.finish(c, id, end, !recovered ? "rollback failed: " + abbreviate(rollbackFailures)
                     : switch (by) {
                         case OPERATOR -> "cancelled after a deployment started; rolled back";
                         case DEADLINE -> "deadline exceeded after a deployment started; rolled back";
                         default -> "rolled back; MTTR " + mttrMs + " ms";
                     });
             if (recovered) {
-                incidents.resolveRecovered(c, cycle);
+                incidents.resolveRecovered(c, id);
             }
             if (!recovered) {
-                incidents.open(c, cycle, IncidentCause.ROLLBACK_FAILED);
+                incidents.open(c, id, IncidentCause.ROLLBACK_FAILED);
             } else if (by == CycleStore.RollbackStart.DEADLINE) {
-                incidents.open(c, cycle, IncidentCause.DEADLINE_EXCEEDED);
+                incidents.open(c, id, IncidentCause.DEADLINE_EXCEEDED);
             } else if (by != CycleStore.RollbackStart.OPERATOR) {
-                incidents.open(c, cycle, IncidentCause.DEPLOYMENT_ROLLED_BACK);
+                incidents.open(c, id, IncidentCause.DEPLOYMENT_ROLLED_BACK);
             }
-            metrics.rollback(recovered, mttrMs);
+            out.afterCommit().add(() -> metrics.rollback(recovered, mttrMs));
         }
-        metrics.finished(end);
-        LOG.debugf("cycle %s finished %s", cycle, end);
+        CycleStatus ended = end;
+        out.afterCommit().add(() -> metrics.finished(ended));
+        LOG.debugf("cycle %s finished %s", id, end);
     }
 
     /** Records the end of the rollback and, when it worked, the time from failure detection to rollback verified. */

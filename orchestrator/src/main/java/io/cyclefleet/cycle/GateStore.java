@@ -4,22 +4,21 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cyclefleet.task.TaskStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Evaluates the gates of a cycle whose upstream steps have all succeeded, inside the advancer's
- * transaction: reads what those steps reported, judges it, records the evaluation with its inputs, and
- * moves the gate to SUCCEEDED (pass) or FAILED (fail), so that the rest of the DAG follows as for any step.
+ * Judges the gates whose upstream steps have all succeeded, inside the advancer's transaction: reads what those
+ * steps reported, judges it, records the evaluation with its inputs, and moves the gate to SUCCEEDED (pass) or
+ * FAILED (fail), so that the rest of the DAG follows as for any step.
  */
 @ApplicationScoped
 public class GateStore {
@@ -34,30 +33,19 @@ public class GateStore {
         this.json = json;
     }
 
-    private record ReadyGate(long id, String key, JsonNode conditions) {
-    }
-
-    /** Returns how many gates were evaluated. */
-    int evaluateReady(Connection c, UUID cycle) throws SQLException {
-        List<ReadyGate> ready = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                select t.id, t.step_key, t.params::text from task t
-                where t.cycle_id = ? and t.status = 'PENDING' and t.kind = 'gate'
-                  and not exists (select 1 from task_dependency d join task u on u.id = d.depends_on
-                                  where d.task_id = t.id and u.status <> 'SUCCEEDED')""")) {
-            ps.setObject(1, cycle);
+    /** Judges the gate's conditions on what its upstream steps reported (the advancer knows they all succeeded). */
+    GateEvaluator.Evaluation judge(Connection c, long gate) throws SQLException {
+        JsonNode conditions;
+        try (PreparedStatement ps = c.prepareStatement("select params::text from task where id = ?")) {
+            ps.setLong(1, gate);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ready.add(new ReadyGate(rs.getLong(1), rs.getString(2), parse(rs.getString(3)).path("conditions")));
+                if (!rs.next()) {
+                    throw new IllegalStateException("gate task " + gate + " is gone");
                 }
+                conditions = parse(rs.getString(1)).path("conditions");
             }
         }
-        for (ReadyGate gate : ready) {
-            GateEvaluator.Evaluation e = GateEvaluator.evaluate(gate.conditions(), upstream(c, gate.id()));
-            record(c, cycle, gate, e);
-            LOG.infof("cycle %s gate %s: %s", cycle, gate.key(), e.summary());
-        }
-        return ready.size();
+        return GateEvaluator.evaluate(conditions, upstream(c, gate));
     }
 
     private Map<String, GateEvaluator.Reported> upstream(Connection c, long gate) throws SQLException {
@@ -78,7 +66,9 @@ public class GateStore {
         return out;
     }
 
-    private void record(Connection c, UUID cycle, ReadyGate gate, GateEvaluator.Evaluation e) throws SQLException {
+    /** Records the verdict with its inputs and moves the gate to SUCCEEDED (pass) or FAILED (fail). */
+    void record(Connection c, UUID cycle, long gate, String key, GateEvaluator.Evaluation e) throws SQLException {
+        LOG.infof("cycle %s gate %s: %s", cycle, key, e.summary());
         JsonNode conditionsNode = json.valueToTree(e.conditions());
         String conditions = conditionsNode.toString();
         String result = json.createObjectNode().put("verdict", e.passed() ? "pass" : "fail")
@@ -86,19 +76,20 @@ public class GateStore {
         try (PreparedStatement ps = c.prepareStatement("""
                 insert into gate_evaluation (cycle_id, task_id, gate_key, verdict, conditions) values (?, ?, ?, ?, ?::jsonb)""")) {
             ps.setObject(1, cycle);
-            ps.setLong(2, gate.id());
-            ps.setString(3, gate.key());
+            ps.setLong(2, gate);
+            ps.setString(3, key);
             ps.setString(4, e.passed() ? "pass" : "fail");
             ps.setString(5, conditions);
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 update task set status = ?, result = ?::jsonb, error = ?, started_at = now(), finished_at = now()
-                where id = ? and status = 'PENDING'""")) {
-            ps.setString(1, e.passed() ? "SUCCEEDED" : "FAILED");
+                where id = ? and status = ?""")) {
+            ps.setString(1, (e.passed() ? TaskStatus.SUCCEEDED : TaskStatus.FAILED).name());
             ps.setString(2, result);
             ps.setString(3, e.passed() ? null : e.summary());
-            ps.setLong(4, gate.id());
+            ps.setLong(4, gate);
+            ps.setString(5, TaskStatus.PENDING.name());
             ps.executeUpdate();
         }
     }

@@ -331,8 +331,9 @@ class CycleSemanticsTest {
     void theDeadlineNeverStopsARunningRollbackButTheRollbacksOwnDeadlineEndsItWithACriticalIncident() {
         // the cycle's deadline passes while its rollback runs: the rollback goes on and recovers
         Map<String, Object> spec = new HashMap<>(standard("svc-deadline-rb", stepOverride("verify", "fail", FAILS),
-                stepOverride("rollback", "sleep", Map.of("duration", "PT4S"))));
-        spec.put("deadline", "PT2S");
+                stepOverride("rollback", "sleep", Map.of("duration", "PT8S"))));
+        // long enough for the main branch to reach its failing verify even on a worker that has just started
+        spec.put("deadline", "PT5S");
         UUID id = submit(spec);
         JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
         assertEquals("ROLLED_BACK", c.getString("status"), c.prettify());
