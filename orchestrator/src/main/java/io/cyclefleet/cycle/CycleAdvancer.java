@@ -43,20 +43,29 @@ public class CycleAdvancer {
 
     /** Cycles advanced in one transaction: one commit and two statements for the routine moves of all of them. */
     static final int BATCH = 200;
+    private static final int DISPATCH_SLICE = 500;
 
+    /**
+     * Locks the cycles and tells which need a snapshot: those with a step waiting (PENDING), a failure, an approval
+     * wait, or nothing left under way. A fan-out whose leaves are all queued or running has nothing to decide, and
+     * reading its thousand steps on every completion would cost more than running them.
+     */
     private static final String LOCK = """
             select c.id, c.status, c.failure_detected_at is not null, c.rollback_started_by, c.incident_on_failure,
-                   exists (select 1 from deployment_intent i where i.cycle_id = c.id and i.action = 'deploy')
-            from cycle c where c.id = any(?) order by c.id for no key update""";
+                   exists (select 1 from deployment_intent i where i.cycle_id = c.id and i.action = 'deploy'),
+                   c.status = '%s' or exists (select 1 from task t where t.cycle_id = c.id and t.status in ('%s', '%s'))
+                   or not exists (select 1 from task t where t.cycle_id = c.id and t.status in ('%s', '%s', '%s'))
+            from cycle c where c.id = any(?) order by c.id for no key update""".formatted(CycleStatus.AWAITING_APPROVAL,
+            TaskStatus.PENDING, TaskStatus.FAILED, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RETRY_WAIT);
 
     // the upstream of PENDING steps only: no rule looks at another's, and a fan-out's leaves are mostly running
     private static final String STEPS = """
             select t.cycle_id, t.id, t.step_key, t.kind, t.status, t.branch = 'main', t.needs_approval, t.approved_at is not null,
                    t.triggers_rollback,
-                   case when t.status = ? then t.kind || ' step ' || t.step_key || ' failed: ' || left(coalesce(t.error, t.status), 1000) end,
+                   case when t.status = '%s' then t.kind || ' step ' || t.step_key || ' failed: ' || left(coalesce(t.error, t.status), 1000) end,
                    t.finished_at,
-                   case when t.status = ? then array(select d.depends_on from task_dependency d where d.task_id = t.id order by 1) end
-            from task t where t.cycle_id = any(?) order by t.cycle_id, t.id""";
+                   case when t.status = '%s' then array(select d.depends_on from task_dependency d where d.task_id = t.id order by 1) end
+            from task t where t.cycle_id = any(?) order by t.cycle_id, t.id""".formatted(TaskStatus.FAILED, TaskStatus.PENDING);
 
     private final DataSource ds;
     private final TaskDispatcher dispatcher;
@@ -108,7 +117,11 @@ public class CycleAdvancer {
     private void advanceAndDispatch(List<UUID> batch) {
         Advanced done = Jdbc.inTransaction(ds, c -> advance(c, batch));
         done.afterCommit().forEach(Runnable::run);
-        dispatcher.dispatch(done.queued());
+        // in slices: workers start on the first while the next is sent, and no dispatch mark locks thousands of rows
+        List<QueuedTask> queued = done.queued();
+        for (int i = 0; i < queued.size(); i += DISPATCH_SLICE) {
+            dispatcher.dispatch(queued.subList(i, Math.min(queued.size(), i + DISPATCH_SLICE)));
+        }
     }
 
     private Advanced advance(Connection c, List<UUID> batch) throws SQLException {
@@ -116,9 +129,6 @@ public class CycleAdvancer {
         Map<Long, String> skipped = new LinkedHashMap<>();
         List<Long> queued = new ArrayList<>();
         for (CycleSnapshot cycle : snapshots(c, batch)) {
-            if (cycle.status().isTerminal() || cycle.status() == CycleStatus.WAITING_FOR_TARGET) {
-                continue; // a cycle waiting for its target moves once the reconciler hands it the target's lease
-            }
             AdvanceRules.Decision d = AdvanceRules.decide(cycle, gate -> gateStore.judge(c, gate.id()), true);
             if (d.gates().isEmpty() && d.rollback().isEmpty() && d.approval().isEmpty() && d.ending().isEmpty()) {
                 skipped.putAll(d.skipped()); // routine: written with the rest of the batch
@@ -163,26 +173,32 @@ public class CycleAdvancer {
         }
     }
 
-    /** Locks the cycles (in id order) and reads each one's snapshot. */
+    /**
+     * Locks the cycles (in id order) and reads the snapshot of each that may move: not finished, not waiting for its
+     * target (it moves once the reconciler hands it the target's lease), something to decide.
+     */
     private static List<CycleSnapshot> snapshots(Connection c, List<UUID> ids) throws SQLException {
         Map<UUID, CycleSnapshot> cycles = new LinkedHashMap<>();
-        Array idArray = c.createArrayOf("uuid", ids.toArray());
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
         // that every timeline insert takes on it through its foreign key.
         try (PreparedStatement ps = c.prepareStatement(LOCK)) {
-            ps.setArray(1, idArray);
+            ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UUID id = rs.getObject(1, UUID.class);
-                    cycles.put(id, new CycleSnapshot(id, CycleStatus.valueOf(rs.getString(2)), rs.getBoolean(3),
-                            CycleStore.RollbackStart.of(rs.getString(4)), rs.getBoolean(5), rs.getBoolean(6), new ArrayList<>()));
+                    CycleStatus status = CycleStatus.valueOf(rs.getString(2));
+                    if (rs.getBoolean(7) && !status.isTerminal() && status != CycleStatus.WAITING_FOR_TARGET) {
+                        cycles.put(id, new CycleSnapshot(id, status, rs.getBoolean(3), CycleStore.RollbackStart.of(rs.getString(4)),
+                                rs.getBoolean(5), rs.getBoolean(6), new ArrayList<>()));
+                    }
                 }
             }
         }
+        if (cycles.isEmpty()) {
+            return List.of();
+        }
         try (PreparedStatement ps = c.prepareStatement(STEPS)) {
-            ps.setString(1, TaskStatus.FAILED.name());
-            ps.setString(2, TaskStatus.PENDING.name());
-            ps.setArray(3, idArray);
+            ps.setArray(1, c.createArrayOf("uuid", cycles.keySet().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Timestamp finished = rs.getTimestamp(11);
@@ -202,12 +218,11 @@ public class CycleAdvancer {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("""
-                update task t set status = ?, finished_at = now(), error = v.reason
-                from unnest(?::bigint[], ?::text[]) as v(id, reason) where t.id = v.id and t.status = ?""")) {
-            ps.setString(1, TaskStatus.SKIPPED.name());
-            ps.setArray(2, longs(c, skipped.keySet()));
-            ps.setArray(3, texts(c, skipped.values()));
-            ps.setString(4, TaskStatus.PENDING.name());
+                update task t set status = '%s', finished_at = now(), error = v.reason
+                from unnest(?::bigint[], ?::text[]) as v(id, reason) where t.id = v.id and t.status = '%s'""".formatted(TaskStatus.SKIPPED,
+                TaskStatus.PENDING))) {
+            ps.setArray(1, longs(c, skipped.keySet()));
+            ps.setArray(2, texts(c, skipped.values()));
             ps.executeUpdate();
         }
     }
@@ -217,11 +232,10 @@ public class CycleAdvancer {
             return List.of();
         }
         try (PreparedStatement ps = c.prepareStatement("""
-                update task t set status = ?, queued_at = now() where t.id = any(?::bigint[]) and t.status = ?
-                returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
-            ps.setString(1, TaskStatus.QUEUED.name());
-            ps.setArray(2, longs(c, ids));
-            ps.setString(3, TaskStatus.PENDING.name());
+                update task t set status = '%s', queued_at = now() from unnest(?::bigint[]) as v(id)
+                where t.id = v.id and t.status = '%s'
+                returning t.id, t.attempt, t.queue, t.priority, t.kind""".formatted(TaskStatus.QUEUED, TaskStatus.PENDING))) {
+            ps.setArray(1, longs(c, ids));
             try (ResultSet rs = ps.executeQuery()) {
                 return QueuedTask.readAll(rs);
             }
@@ -238,11 +252,9 @@ public class CycleAdvancer {
         CycleStatus end;
         if (!rollingBack) {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task set status = ?, finished_at = now(), error = 'not run: no rollback was needed'
-                    where cycle_id = ? and branch = 'rollback' and status = ?""")) {
-                ps.setString(1, TaskStatus.SKIPPED.name());
-                ps.setObject(2, id);
-                ps.setString(3, TaskStatus.PENDING.name());
+                    update task set status = '%s', finished_at = now(), error = 'not run: no rollback was needed'
+                    where cycle_id = ? and branch = 'rollback' and status = '%s'""".formatted(TaskStatus.SKIPPED, TaskStatus.PENDING))) {
+                ps.setObject(1, id);
                 ps.executeUpdate();
             }
             end = failed > 0 ? CycleStatus.FAILED : CycleStatus.SUCCEEDED;
