@@ -170,7 +170,9 @@ public final class Commands {
     /**
      * Stops the process and every process it started (asked first, then forced after a grace period); returns
      * how many processes were stopped. Descendants are listed before the parent dies: afterwards they belong
-     * to init and can no longer be found from it.
+     * to init and can no longer be found from it. The grace holds even when the thread is interrupted meanwhile
+     * (a fenced run's watchdog interrupts it again on each pass): a command asked to stop gets its
+     * {@link #KILL_GRACE} to clean up and record that it stopped; the interrupt is kept for the caller.
      */
     static int killTree(Process process) {
         Set<ProcessHandle> tree = new LinkedHashSet<>();
@@ -180,7 +182,7 @@ public final class Commands {
         long deadline = System.nanoTime() + KILL_GRACE.toNanos();
         boolean interrupted = Thread.interrupted();
         try {
-            while (!interrupted && tree.stream().anyMatch(Commands::running) && System.nanoTime() < deadline) {
+            while (tree.stream().anyMatch(Commands::running) && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -195,10 +197,13 @@ public final class Commands {
                 }
             }
             rest.forEach(ProcessHandle::destroyForcibly);
-            try {
-                process.waitFor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                interrupted = true;
+            long reaped = System.nanoTime() + KILL_GRACE.toNanos();
+            while (process.isAlive() && System.nanoTime() < reaped) {
+                try {
+                    process.waitFor(Math.max(1, (reaped - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         } finally {
             if (interrupted) {

@@ -81,4 +81,40 @@ class CommandsTest {
         assertEquals(List.of(Commands.TIMEOUT.toString(), "--kill-after=2s", "3.5s", "helm", "upgrade"),
                 Commands.bounded(List.of("helm", "upgrade"), Duration.ofMillis(2500)));
     }
+
+    @Test
+    void aCommandStoppedWhileItsThreadIsInterruptedAgainAndAgainStillGetsItsGraceToStopCleanly() throws Exception {
+        // as a fenced run's watchdog does: it interrupts the handler's thread on each pass while the tree is killed
+        Path stopped = dir.resolve("stopped");
+        Process command = new ProcessBuilder("bash", "-c",
+                "trap 'sleep 0.3; echo stopped > " + stopped + "; exit 0' TERM; sleep 60 & wait").start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> command.descendants().findAny().isPresent());
+        Thread killer = Thread.currentThread();
+        Thread watchdog = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                killer.interrupt();
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watchdog.start();
+        try {
+            Commands.killTree(command);
+        } finally {
+            watchdog.interrupt();
+            while (watchdog.isAlive()) {
+                try {
+                    watchdog.join();
+                } catch (InterruptedException lastInterruptOfTheWatchdog) {
+                    // expected: it interrupts this thread until it stops
+                }
+            }
+            Thread.interrupted();
+        }
+        assertTrue(command.waitFor(5, TimeUnit.SECONDS));
+        assertEquals("stopped", Files.readString(stopped).strip(), "the command's TERM handler ran to its end, not cut by SIGKILL");
+    }
 }
