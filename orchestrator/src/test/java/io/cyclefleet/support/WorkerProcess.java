@@ -117,6 +117,11 @@ public final class WorkerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit status of a worker that has exited. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook, no drain, exactly like an OOM kill or node loss. */
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
