@@ -73,6 +73,7 @@ class MonitoringRulesTest {
             "cyclefleet_worker_fetch_failures_total", "counter",
             "cyclefleet_task_redeliveries_total", "counter",
             "cyclefleet_reconciler_repairs_total", "counter",
+            "cyclefleet_retention_deleted_total", "counter",
             "cyclefleet_cycles_submitted_total", "counter",
             "cyclefleet_cycles_finished_total", "counter",
             "cyclefleet_rollbacks_total", "counter",

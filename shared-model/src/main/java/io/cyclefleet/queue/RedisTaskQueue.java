@@ -19,6 +19,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RStreamAsync;
+import org.redisson.api.StreamConsumer;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.StreamMessageId;
 import org.redisson.api.stream.StreamAddArgs;
@@ -345,6 +346,40 @@ public class RedisTaskQueue {
                 LOG.debugf("could not remove consumer %s from %s: %s", consumer, keys.stream(queue, p), e);
             }
         }
+    }
+
+    /**
+     * Removes the consumers, of every queue's streams and of the completion notices, that have nothing pending and have
+     * been idle for at least {@code idle}: those of workers and orchestrators that were killed rather than drained. A
+     * live consumer reads every few seconds; one with entries pending is left to the orphan sweep, which takes them
+     * over first. Returns how many were removed.
+     */
+    public int removeIdleConsumers(Duration idle) {
+        int removed = 0;
+        for (String queue : knownQueues()) {
+            for (Priority p : BY_PRIORITY) {
+                removed += removeIdle(keys.stream(queue, p), QueueKeys.WORKER_GROUP, idle);
+            }
+        }
+        return removed + removeIdle(keys.completions(), QueueKeys.ORCHESTRATOR_GROUP, idle);
+    }
+
+    private int removeIdle(String key, String group, Duration idle) {
+        int removed = 0;
+        try {
+            RStream<String, String> s = stream(key);
+            for (StreamConsumer c : s.listConsumers(group)) {
+                if (c.getPending() == 0 && c.getIdleTime() >= idle.toMillis()) {
+                    s.removeConsumer(group, c.getName());
+                    removed++;
+                }
+            }
+        } catch (RedisException e) {
+            if (!isMissingGroup(e)) {
+                throw e;
+            }
+        }
+        return removed;
     }
 
     /** Acknowledges and deletes entries without publishing anything. */
