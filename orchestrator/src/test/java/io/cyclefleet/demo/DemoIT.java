@@ -3,11 +3,11 @@ package io.cyclefleet.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
+import io.cyclefleet.support.Scripts;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,23 +25,13 @@ class DemoIT {
              var st = c.createStatement()) {
             st.execute("drop database if exists demo_it with (force)");
         }
-        Path root = Path.of("..").toAbsolutePath().normalize();
         Path runDir = Path.of("target", "demo-run").toAbsolutePath();
-        Path log = Path.of("target", "demo-it.log").toAbsolutePath();
-        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/demo-cycle", "--no-build", "--stop").directory(root.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("CYCLEFLEET_RUN_DIR", runDir.toString(), "CYCLEFLEET_PORT", "8095",
-                "CYCLEFLEET_WORKER_PORT_BASE", "8295", "CYCLEFLEET_DB", "demo_it", "DEMO_TARGET_PORT", "9191",
-                "DEMO_PROMETHEUS_PORT", "9192"));
-        Process p = pb.start();
-        boolean done = p.waitFor(8, TimeUnit.MINUTES);
-        if (!done) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log);
-        assertTrue(done, "the demo did not finish within 8 minutes:\n" + out);
-        assertEquals(0, p.exitValue(), "the demo failed:\n" + out);
+        Scripts.Run run = Scripts.run("demo-cycle", List.of("--no-build", "--stop"), Map.of("CYCLEFLEET_RUN_DIR", runDir.toString(),
+                "CYCLEFLEET_PORT", "8095", "CYCLEFLEET_WORKER_PORT_BASE", "8295", "CYCLEFLEET_DB", "demo_it", "DEMO_TARGET_PORT", "9191",
+                "DEMO_PROMETHEUS_PORT", "9192"), Path.of("target", "demo-it.log"), Duration.ofMinutes(8));
+        String out = run.output();
+        assertTrue(run.finished(), "the demo did not finish within 8 minutes:\n" + out);
+        assertEquals(0, run.exit(), "the demo failed:\n" + out);
         for (String expected : List.of(
                 "=== cycle 1: deploy v2",
                 "ROLLED_BACK",

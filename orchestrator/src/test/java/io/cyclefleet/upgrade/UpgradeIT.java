@@ -3,10 +3,11 @@ package io.cyclefleet.upgrade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
+import io.cyclefleet.support.Scripts;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -20,20 +21,11 @@ class UpgradeIT {
 
     @Test
     void aDatabaseOfThePreviousReleaseWithCyclesRunningIsMigratedAndEveryCycleFinishes() throws Exception {
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        Path log = Path.of("target", "upgrade-it.log").toAbsolutePath();
-        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/upgrade-check", "--no-build").directory(root.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("CYCLEFLEET_PORT", "8096"));
-        Process p = pb.start();
-        boolean done = p.waitFor(10, TimeUnit.MINUTES);
-        if (!done) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log);
-        assertTrue(done, "the upgrade check did not finish within 10 minutes:\n" + out);
-        assertEquals(0, p.exitValue(), "the upgrade check failed:\n" + out);
+        Scripts.Run run = Scripts.run("upgrade-check", List.of("--no-build"), Map.of("CYCLEFLEET_PORT", "8096"),
+                Path.of("target", "upgrade-it.log"), Duration.ofMinutes(10));
+        String out = run.output();
+        assertTrue(run.finished(), "the upgrade check did not finish within 10 minutes:\n" + out);
+        assertEquals(0, run.exit(), "the upgrade check failed:\n" + out);
         Matcher m = Pattern.compile("upgraded from=\\S+ schema=V(\\d+)->V(\\d+) cycles=(\\d+) unfinished_at_stop=(\\d+) succeeded=(\\d+)")
                 .matcher(out);
         assertTrue(m.find(), "no result line:\n" + out);
