@@ -1,5 +1,6 @@
 package io.cyclefleet.db;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,13 +94,7 @@ class SchemaVersionTest {
     /** Starts a worker on the scratch database; returns its log once it has exited, having failed. */
     private static String refusal() throws Exception {
         try (WorkerProcess w = WorkerProcess.builder("schema-check").with("quarkus.datasource.jdbc.url", URL).start()) {
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while (w.isAlive()) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new AssertionError("the worker did not refuse to start:\n" + w.log());
-                }
-                Thread.sleep(100);
-            }
+            await("the worker refusing to start").atMost(Duration.ofSeconds(60)).until(() -> !w.isAlive());
             String log = w.log();
             assertNotEquals(0, w.exitCode(), log);
             assertTrue(log.contains("cyclefleet-worker refuses to start"), log);
