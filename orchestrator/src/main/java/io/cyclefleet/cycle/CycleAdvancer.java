@@ -8,7 +8,6 @@ import io.cyclefleet.incident.IncidentCause;
 import io.cyclefleet.incident.IncidentStore;
 import io.cyclefleet.task.CycleStatus;
 import io.cyclefleet.task.QueuedTask;
-import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
@@ -54,9 +53,11 @@ public class CycleAdvancer {
             select c.id, c.status, c.failure_detected_at is not null, c.rollback_started_by, c.incident_on_failure,
                    exists (select 1 from deployment_intent i where i.cycle_id = c.id and i.action = 'deploy'),
                    c.status = '%s' or exists (select 1 from task t where t.cycle_id = c.id and t.status in ('%s', '%s'))
-                   or not exists (select 1 from task t where t.cycle_id = c.id and t.status in ('%s', '%s', '%s'))
+                   or not exists (select 1 from task t where t.cycle_id = c.id and t.status in ('%s', '%s', '%s')),
+                   -- still ACCEPTED though a task of it was claimed: its first tasks were on Redis before it was recorded
+                   case when c.status = '%s' then exists (select 1 from task t where t.cycle_id = c.id and t.started_at is not null) end
             from cycle c where c.id = any(?) order by c.id for no key update""".formatted(CycleStatus.AWAITING_APPROVAL,
-            TaskStatus.PENDING, TaskStatus.FAILED, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RETRY_WAIT);
+            TaskStatus.PENDING, TaskStatus.FAILED, TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.RETRY_WAIT, CycleStatus.ACCEPTED);
 
     // the upstream of PENDING steps only: no rule looks at another's, and a fan-out's leaves are mostly running
     private static final String STEPS = """
@@ -68,16 +69,16 @@ public class CycleAdvancer {
             from task t where t.cycle_id = any(?) order by t.cycle_id, t.id""".formatted(TaskStatus.FAILED, TaskStatus.PENDING);
 
     private final DataSource ds;
-    private final TaskDispatcher dispatcher;
+    private final DispatchMarks marks;
     private final CycleMetrics metrics;
     private final GateStore gateStore;
     private final IterationScheduler iterations;
     private final IncidentStore incidents;
 
-    public CycleAdvancer(DataSource ds, TaskDispatcher dispatcher, CycleMetrics metrics, GateStore gateStore,
+    public CycleAdvancer(DataSource ds, DispatchMarks marks, CycleMetrics metrics, GateStore gateStore,
                          IterationScheduler iterations, IncidentStore incidents) {
         this.ds = ds;
-        this.dispatcher = dispatcher;
+        this.marks = marks;
         this.metrics = metrics;
         this.gateStore = gateStore;
         this.iterations = iterations;
@@ -120,7 +121,7 @@ public class CycleAdvancer {
         // in slices: workers start on the first while the next is sent, and no dispatch mark locks thousands of rows
         List<QueuedTask> queued = done.queued();
         for (int i = 0; i < queued.size(); i += DISPATCH_SLICE) {
-            dispatcher.dispatch(queued.subList(i, Math.min(queued.size(), i + DISPATCH_SLICE)));
+            marks.dispatch(queued.subList(i, Math.min(queued.size(), i + DISPATCH_SLICE)));
         }
     }
 
@@ -179,6 +180,7 @@ public class CycleAdvancer {
      */
     private static List<CycleSnapshot> snapshots(Connection c, List<UUID> ids) throws SQLException {
         Map<UUID, CycleSnapshot> cycles = new LinkedHashMap<>();
+        List<UUID> accepted = new ArrayList<>();
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
         // that every timeline insert takes on it through its foreign key.
         try (PreparedStatement ps = c.prepareStatement(LOCK)) {
@@ -187,6 +189,10 @@ public class CycleAdvancer {
                 while (rs.next()) {
                     UUID id = rs.getObject(1, UUID.class);
                     CycleStatus status = CycleStatus.valueOf(rs.getString(2));
+                    if (rs.getBoolean(8)) {
+                        accepted.add(id);
+                        status = CycleStatus.RUNNING;
+                    }
                     if (rs.getBoolean(7) && !status.isTerminal() && status != CycleStatus.WAITING_FOR_TARGET) {
                         cycles.put(id, new CycleSnapshot(id, status, rs.getBoolean(3), CycleStore.RollbackStart.of(rs.getString(4)),
                                 rs.getBoolean(5), rs.getBoolean(6), new ArrayList<>()));
@@ -194,6 +200,7 @@ public class CycleAdvancer {
                 }
             }
         }
+        CycleStore.markRunning(c, accepted);
         if (cycles.isEmpty()) {
             return List.of();
         }

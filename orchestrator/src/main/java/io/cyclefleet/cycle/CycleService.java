@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.api.ConflictException;
 import io.cyclefleet.task.CycleStatus;
-import io.cyclefleet.task.TaskDispatcher;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Optional;
@@ -19,16 +18,16 @@ public class CycleService {
 
     private final CyclePlanner planner;
     private final CycleStore store;
-    private final TaskDispatcher dispatcher;
+    private final DispatchMarks marks;
     private final CycleMetrics metrics;
     private final ObjectMapper json;
     private final CycleAdvancer advancer;
 
-    public CycleService(CyclePlanner planner, CycleStore store, TaskDispatcher dispatcher, CycleMetrics metrics, ObjectMapper json,
+    public CycleService(CyclePlanner planner, CycleStore store, DispatchMarks marks, CycleMetrics metrics, ObjectMapper json,
                         CycleAdvancer advancer) {
         this.planner = planner;
         this.store = store;
-        this.dispatcher = dispatcher;
+        this.marks = marks;
         this.metrics = metrics;
         this.json = json;
         this.advancer = advancer;
@@ -57,8 +56,8 @@ public class CycleService {
     private void start(CycleStore.Submitted s) {
         if (s.roots().isEmpty()) {
             advancer.advance(List.of(s.id())); // every root waits for an approval
-        } else if (dispatcher.dispatch(s.roots())) {
-            store.markRunning(s.id());
+        } else {
+            marks.start(s.id(), s.roots());
         }
     }
 

@@ -16,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,15 +216,19 @@ public class CycleStore {
         }
     }
 
-    /** ACCEPTED → RUNNING once its first tasks are on Redis. */
-    public void markRunning(UUID cycle) {
-        Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "update cycle set status = 'RUNNING', updated_at = now() where id = ? and status = 'ACCEPTED'")) {
-                ps.setObject(1, cycle);
-                return ps.executeUpdate();
-            }
-        });
+    /**
+     * ACCEPTED → RUNNING once its first tasks are on Redis: when their sending is recorded ({@link DispatchMarks}), or
+     * when the advancer first moves the cycle (a task of it ran), whichever comes first.
+     */
+    static void markRunning(Connection c, Collection<UUID> cycles) throws SQLException {
+        if (cycles.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("update cycle set status = '%s', updated_at = now() where id = any(?) and status = '%s'"
+                .formatted(CycleStatus.RUNNING, CycleStatus.ACCEPTED))) {
+            ps.setArray(1, c.createArrayOf("uuid", cycles.toArray()));
+            ps.executeUpdate();
+        }
     }
 
     public enum CancelResult { CANCELLED, ROLLING_BACK, ALREADY_ROLLING_BACK, NOT_FOUND, ALREADY_FINISHED }

@@ -197,6 +197,60 @@ class TaskFencingTest {
     }
 
     @Test
+    void aHeartbeatNeverWaitsOnALockedRowItJudgesItAtTheNextBeat() throws Exception {
+        UUID cycle = submit(spec("heartbeat-locked", List.of(
+                Map.of("key", "a", "kind", "noop", "queue", "fencing-only"),
+                Map.of("key", "b", "kind", "noop", "queue", "fencing-only"),
+                Map.of("key", "c", "kind", "noop", "queue", "fencing-only"))));
+        long a = taskOf(cycle, "a"), b = taskOf(cycle, "b"), c = taskOf(cycle, "c");
+        assertEquals(3, store.claim("beater", List.of(delivery(a, 1), delivery(b, 1), delivery(c, 1)), Duration.ofSeconds(30)).size());
+        Db.update("update task set worker_id = 'someone-else' where id = ?", c); // c is no longer this worker's
+        List<TaskAttempt> running = List.of(new TaskAttempt(a, 1), new TaskAttempt(b, 1), new TaskAttempt(c, 1));
+        try (java.sql.Connection other = Db.connect()) {
+            other.setAutoCommit(false);
+            try (java.sql.PreparedStatement ps = other.prepareStatement("select 1 from task where id = ? for update")) {
+                ps.setLong(1, a); // as the worker's own result write would, mid-transaction
+                ps.executeQuery().close();
+            }
+            java.util.concurrent.CompletableFuture<TaskStore.Renewal> beat = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> store.extendLeases("beater", running, Duration.ofMinutes(10)));
+            TaskStore.Renewal r = beat.get(10, java.util.concurrent.TimeUnit.SECONDS); // waiting on the lock would time out here
+            assertEquals(java.util.Set.of(new TaskAttempt(b, 1)), r.held());
+            assertEquals(java.util.Set.of(new TaskAttempt(a, 1)), r.busy(), "the locked row is left for the next beat, not judged lost");
+            other.rollback();
+        }
+        assertEquals(1, Db.count("select count(*) from task where id = ? and lease_expires_at > now() + interval '5 minutes'", b));
+        assertEquals(0, Db.count("select count(*) from task where id = ? and lease_expires_at > now() + interval '5 minutes'", a));
+        TaskStore.Renewal next = store.extendLeases("beater", running, Duration.ofMinutes(10));
+        assertEquals(java.util.Set.of(new TaskAttempt(a, 1), new TaskAttempt(b, 1)), next.held());
+        assertTrue(next.busy().isEmpty());
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void aDispatchMarkSkipsATaskClaimedBeforeIt() throws Exception {
+        UUID cycle = submit(spec("late-mark", List.of(
+                Map.of("key", "claimed", "kind", "noop", "queue", "fencing-only"),
+                Map.of("key", "waiting", "kind", "noop", "queue", "fencing-only"))));
+        long claimed = taskOf(cycle, "claimed"), waiting = taskOf(cycle, "waiting");
+        // the submit's own marks land within a flush or two; this test then marks again, by hand, late
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                Db.count("select count(*) from task where cycle_id = ? and dispatched_at is not null", cycle) == 2);
+        assertEquals(1, Db.count("select count(*) from cycle where id = ? and status = 'RUNNING'", cycle), "marked RUNNING with its roots");
+        Db.update("update task set dispatched_at = null, dispatch_entry = null where cycle_id = ?", cycle);
+        assertEquals(1, store.claim("marker", List.of(delivery(claimed, 1)), Duration.ofMinutes(1)).size());
+        int marked;
+        try (java.sql.Connection c = Db.connect()) {
+            marked = TaskStore.markDispatched(c, List.of(new QueuedTask(claimed, 1, "fencing-only", Priority.NORMAL, "noop"),
+                    new QueuedTask(waiting, 1, "fencing-only", Priority.NORMAL, "noop")), java.util.Arrays.asList("1-1", "1-2"));
+        }
+        assertEquals(1, marked, "only the task still waiting on Redis is marked");
+        assertEquals(1, Db.count("select count(*) from task where id = ? and dispatch_entry = '1-2'", waiting));
+        assertEquals(1, Db.count("select count(*) from task where id = ? and dispatched_at is null and status = 'RUNNING'", claimed));
+        io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
+    }
+
+    @Test
     void workersGoneLongerThanTheRetentionAreForgottenOthersStay() {
         String old = "gone-" + UUID.randomUUID();
         String recent = "recently-gone-" + UUID.randomUUID();

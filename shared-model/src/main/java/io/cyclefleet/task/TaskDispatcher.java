@@ -35,17 +35,10 @@ public class TaskDispatcher {
      * is on Redis; false leaves them to the reconciler.
      */
     public boolean dispatch(List<QueuedTask> tasks) {
-        if (tasks.isEmpty()) {
-            return true;
-        }
-        List<String> entries;
-        try {
-            entries = queue.enqueue(tasks);
-        } catch (RuntimeException e) {
-            LOG.warnf("could not put %d task(s) on Redis (%s); the reconciler will send them", tasks.size(), e.toString());
+        List<String> entries = send(tasks);
+        if (entries == null) {
             return false;
         }
-        count(tasks);
         try {
             store.markDispatched(tasks, entries);
         } catch (RuntimeException e) {
@@ -53,6 +46,25 @@ public class TaskDispatcher {
             LOG.warnf("sent %d task(s) but could not record it (%s)", tasks.size(), e.toString());
         }
         return true;
+    }
+
+    /**
+     * Puts the tasks on Redis without recording it, for a caller that records it later ({@link TaskStore#markDispatched});
+     * returns the stream entries, or null when Redis refused (the reconciler sends them after dispatch-grace).
+     */
+    public List<String> send(List<QueuedTask> tasks) {
+        if (tasks.isEmpty()) {
+            return List.of();
+        }
+        List<String> entries;
+        try {
+            entries = queue.enqueue(tasks);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not put %d task(s) on Redis (%s); the reconciler will send them", tasks.size(), e.toString());
+            return null;
+        }
+        count(tasks);
+        return entries;
     }
 
     private void count(List<QueuedTask> tasks) {

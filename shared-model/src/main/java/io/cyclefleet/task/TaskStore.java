@@ -286,30 +286,50 @@ public class TaskStore {
     }
 
     /**
-     * Extends the leases of exactly the attempts this worker is running (not every row that names it: a
-     * row it claimed but lost track of must expire and be redelivered). Returns the attempts it still holds.
+     * What a heartbeat found: the attempts whose lease it extended, and those it could not judge because another
+     * transaction held their rows (this worker's own result write, a cancel, the reconciler): the next beat will.
+     * An attempt in neither is no longer this worker's.
      */
-    public Set<TaskAttempt> extendLeases(String workerId, Collection<TaskAttempt> running, Duration lease) {
+    public record Renewal(Set<TaskAttempt> held, Set<TaskAttempt> busy) {
+    }
+
+    /**
+     * Extends the leases of exactly the attempts this worker is running (not every row that names it: a
+     * row it claimed but lost track of must expire and be redelivered). SKIP LOCKED: a heartbeat never waits on a row
+     * lock, so it cannot deadlock with the worker's own result write, which locks the same rows in another order.
+     */
+    public Renewal extendLeases(String workerId, Collection<TaskAttempt> running, Duration lease) {
         if (running.isEmpty()) {
-            return Set.of();
+            return new Renewal(Set.of(), Set.of());
         }
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set lease_expires_at = now() + make_interval(secs => ?)
-                    from unnest(?::bigint[], ?::int[]) as v(id, attempt)
-                    where t.id = v.id and t.attempt = v.attempt and t.worker_id = ? and t.status = 'RUNNING'
-                    returning t.id, t.attempt""")) {
-                ps.setDouble(1, lease.toMillis() / 1000.0);
-                ps.setArray(2, longs(c, running.stream().map(TaskAttempt::id).toList()));
-                ps.setArray(3, ints(c, running.stream().map(TaskAttempt::attempt).toList()));
-                ps.setString(4, workerId);
+                    with mine as (select t.id, t.attempt from task t join unnest(?::bigint[], ?::int[]) as v(id, attempt)
+                                      on t.id = v.id and t.attempt = v.attempt
+                                  where t.worker_id = ? and t.status = 'RUNNING'),
+                    -- by id alone: a row changed since this statement's snapshot is still locked, and judged below on
+                    -- its newest version
+                    locked as (select t.id from task t where t.id in (select id from mine) order by t.id for update skip locked),
+                    renewed as (update task t set lease_expires_at = now() + make_interval(secs => ?)
+                                from locked l join mine m on m.id = l.id
+                                where t.id = l.id and t.attempt = m.attempt and t.worker_id = ? and t.status = 'RUNNING'
+                                returning t.id, t.attempt)
+                    select id, attempt, true from renewed
+                    union all
+                    select m.id, m.attempt, false from mine m where m.id not in (select id from locked)""")) {
+                ps.setArray(1, longs(c, running.stream().map(TaskAttempt::id).toList()));
+                ps.setArray(2, ints(c, running.stream().map(TaskAttempt::attempt).toList()));
+                ps.setString(3, workerId);
+                ps.setDouble(4, lease.toMillis() / 1000.0);
+                ps.setString(5, workerId);
                 Set<TaskAttempt> held = new HashSet<>();
+                Set<TaskAttempt> busy = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        held.add(new TaskAttempt(rs.getLong(1), rs.getInt(2)));
+                        (rs.getBoolean(3) ? held : busy).add(new TaskAttempt(rs.getLong(1), rs.getInt(2)));
                     }
                 }
-                return held;
+                return new Renewal(held, busy);
             }
         });
     }
@@ -342,23 +362,26 @@ public class TaskStore {
         if (tasks.isEmpty()) {
             return;
         }
-        Jdbc.inTransaction(ds, c -> {
-            // SKIP LOCKED: a row a worker is claiming right now needs no mark, and never waiting on
-            // another transaction's row lock means this statement can never be part of a deadlock.
-            try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set dispatched_at = now(), dispatch_entry = l.entry
-                    from (select x.id, v.entry from task x join unnest(?::bigint[], ?::int[], ?::text[]) as v(id, attempt, entry)
-                              on x.id = v.id and x.attempt = v.attempt
-                          where x.status = 'QUEUED' order by x.id for update of x skip locked) l
-                    where t.id = l.id""")) {
-                // the entry comes through the locked rows: joining the unnest to the update again made the planner
-                // scan it once per row (quadratic in the batch, 8x slower at 1000 tasks)
-                ps.setArray(1, longs(c, tasks.stream().map(QueuedTask::id).toList()));
-                ps.setArray(2, ints(c, tasks.stream().map(QueuedTask::attempt).toList()));
-                ps.setArray(3, texts(c, entries));
-                return ps.executeUpdate();
-            }
-        });
+        Jdbc.inTransaction(ds, c -> markDispatched(c, tasks, entries));
+    }
+
+    /** The same, in the caller's transaction; a task no longer QUEUED at its attempt (claimed already) needs no mark. */
+    public static int markDispatched(Connection c, List<QueuedTask> tasks, List<String> entries) throws SQLException {
+        // SKIP LOCKED: a row a worker is claiming right now needs no mark, and never waiting on
+        // another transaction's row lock means this statement can never be part of a deadlock.
+        try (PreparedStatement ps = c.prepareStatement("""
+                update task t set dispatched_at = now(), dispatch_entry = l.entry
+                from (select x.id, v.entry from task x join unnest(?::bigint[], ?::int[], ?::text[]) as v(id, attempt, entry)
+                          on x.id = v.id and x.attempt = v.attempt
+                      where x.status = 'QUEUED' order by x.id for update of x skip locked) l
+                where t.id = l.id""")) {
+            // the entry comes through the locked rows: joining the unnest to the update again made the planner
+            // scan it once per row (quadratic in the batch, 8x slower at 1000 tasks)
+            ps.setArray(1, longs(c, tasks.stream().map(QueuedTask::id).toList()));
+            ps.setArray(2, ints(c, tasks.stream().map(QueuedTask::attempt).toList()));
+            ps.setArray(3, texts(c, entries));
+            return ps.executeUpdate();
+        }
     }
 
     /** QUEUED tasks whose message is not known to be on Redis (crash between commit and XADD, or Redis lost it). */

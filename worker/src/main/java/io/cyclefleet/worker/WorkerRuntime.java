@@ -142,11 +142,13 @@ public class WorkerRuntime {
         // commit after the renewal statement has read the table).
         List<TaskRun> renew = inFlight.runs().stream().filter(r -> r.wantsLease(sent, config.hangGrace())).toList();
         try {
-            Set<TaskAttempt> held = store.extendLeases(identity.id(), renew.stream().map(r -> r.key).toList(), config.lease());
+            TaskStore.Renewal renewal = store.extendLeases(identity.id(), renew.stream().map(r -> r.key).toList(), config.lease());
             List<TaskRun> gone = new ArrayList<>();
             for (TaskRun run : renew) {
-                if (held.contains(run.key)) {
+                if (renewal.held().contains(run.key)) {
                     run.renewed(sent);
+                } else if (renewal.busy().contains(run.key)) {
+                    continue; // its row was locked (its result being written, say): judged at the next beat
                 } else if (run.takeForHandBack()) {
                     gone.add(run); // claimed, not started, and no longer ours (cancelled or redelivered): never start it
                 } else if (run.interrupt(TaskRun.Stop.LEASE_LOST, "lease lost: the task was cancelled or given to another worker")) {

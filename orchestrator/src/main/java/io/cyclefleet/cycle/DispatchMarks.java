@@ -1,0 +1,94 @@
+package io.cyclefleet.cycle;
+
+import io.cyclefleet.db.Jdbc;
+import io.cyclefleet.task.QueuedTask;
+import io.cyclefleet.task.TaskDispatcher;
+import io.cyclefleet.task.TaskStore;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Sends what submits and the advancer queue, and records that it did a little later, in bulk: every
+ * {@value #EVERY} the marks of everything sent since (tasks' {@code dispatched_at}, and new cycles ACCEPTED →
+ * RUNNING) go to Postgres in one transaction. A task a worker claimed in the meantime needs no mark at all, so an
+ * idle fleet writes none, and a busy one writes them in one statement instead of one transaction per submit or
+ * advance. A mark lost with a crash is what the reconciler's undispatched sweep repairs (after dispatch-grace,
+ * 2 s, well above {@value #EVERY}): the task is sent again and the duplicate is fenced by its attempt.
+ */
+@ApplicationScoped
+public class DispatchMarks {
+
+    static final String EVERY = "0.2s";
+    private static final Logger LOG = Logger.getLogger(DispatchMarks.class);
+
+    private record Sent(List<QueuedTask> tasks, List<String> entries) {
+    }
+
+    private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<UUID> started = new ConcurrentLinkedQueue<>();
+    private final TaskDispatcher dispatcher;
+    private final DataSource ds;
+
+    public DispatchMarks(TaskDispatcher dispatcher, DataSource ds) {
+        this.dispatcher = dispatcher;
+        this.ds = ds;
+    }
+
+    /** Puts the tasks on Redis now and marks them later; false when Redis refused (the reconciler sends them). */
+    public boolean dispatch(List<QueuedTask> tasks) {
+        List<String> entries = dispatcher.send(tasks);
+        if (entries == null) {
+            return false;
+        }
+        if (!tasks.isEmpty()) {
+            sent.add(new Sent(List.copyOf(tasks), entries));
+        }
+        return true;
+    }
+
+    /** Puts a new cycle's first tasks on Redis; once marked, the cycle is RUNNING. */
+    public void start(UUID cycle, List<QueuedTask> roots) {
+        if (dispatch(roots)) {
+            started.add(cycle);
+        }
+    }
+
+    @Scheduled(every = EVERY, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void flush() {
+        List<QueuedTask> tasks = new ArrayList<>();
+        List<String> entries = new ArrayList<>();
+        for (Sent s; (s = sent.poll()) != null; ) {
+            tasks.addAll(s.tasks());
+            entries.addAll(s.entries());
+        }
+        List<UUID> cycles = new ArrayList<>();
+        for (UUID id; (id = started.poll()) != null; ) {
+            cycles.add(id);
+        }
+        if (tasks.isEmpty() && cycles.isEmpty()) {
+            return;
+        }
+        try {
+            Jdbc.inTransaction(ds, c -> {
+                TaskStore.markDispatched(c, tasks, entries);
+                CycleStore.markRunning(c, cycles);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // already on Redis: the undispatched sweep re-sends them (fenced duplicates) and marks their cycles RUNNING
+            LOG.warnf("could not record that %d task(s) were sent (%s)", tasks.size(), e.toString());
+        }
+    }
+
+    @PreDestroy
+    void flushOnStop() {
+        flush();
+    }
+}
