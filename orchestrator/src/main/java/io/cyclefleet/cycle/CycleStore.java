@@ -224,7 +224,12 @@ public class CycleStore {
         if (cycles.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("update cycle set status = '%s', updated_at = now() where id = any(?) and status = '%s'"
+        // SKIP LOCKED: a cycle locked now is being advanced (which marks it) or cancelled; never waiting on one means
+        // this cannot deadlock with an advancer that holds the cycle and waits for the task rows a mark holds. What is
+        // left ACCEPTED the reconciler moves within a pass.
+        try (PreparedStatement ps = c.prepareStatement("""
+                update cycle set status = '%1$s', updated_at = now()
+                where id in (select id from cycle where id = any(?) and status = '%2$s' for no key update skip locked)"""
                 .formatted(CycleStatus.RUNNING, CycleStatus.ACCEPTED))) {
             ps.setArray(1, c.createArrayOf("uuid", cycles.toArray()));
             ps.executeUpdate();

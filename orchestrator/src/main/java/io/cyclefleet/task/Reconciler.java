@@ -260,8 +260,9 @@ public class Reconciler {
         Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     update cycle c set status = 'RUNNING', updated_at = now()
-                    where c.status = 'ACCEPTED' and not exists (
-                        select 1 from task t where t.cycle_id = c.id and t.status = 'QUEUED' and t.dispatched_at is null)""")) {
+                    where c.id in (select id from cycle where status = 'ACCEPTED' for no key update skip locked)
+                      -- a cycle locked now is being advanced or marked already: the next pass looks again
+                      and not exists (select 1 from task t where t.cycle_id = c.id and t.status = 'QUEUED' and t.dispatched_at is null)""")) {
                 return ps.executeUpdate();
             }
         });

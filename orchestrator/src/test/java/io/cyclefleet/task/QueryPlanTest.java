@@ -1,0 +1,77 @@
+package io.cyclefleet.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.cyclefleet.cycle.CycleAdvancer;
+import io.cyclefleet.support.Db;
+import java.lang.reflect.Field;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The statements that take tasks by id reach them by primary key whatever the planner's statistics say. With statistics
+ * taken while no task was QUEUED or PENDING (an idle fleet), a plain {@code status = 'QUEUED'} made the generic plan
+ * scan the whole partial index of active tasks instead: under load, the backlog read on every claim.
+ */
+class QueryPlanTest {
+
+    private static final Pattern INDEX = Pattern.compile("(?:Index Scan|Index Only Scan|Bitmap Index Scan) (?:using|on) (\\w+)");
+
+    @Test
+    void statementsByIdUseThePrimaryKeyEvenWhenStatisticsSawNoActiveTasks() throws Exception {
+        Map<String, String> byId = new LinkedHashMap<>();
+        byId.put("claim", sql(TaskStore.class, "CLAIM"));
+        byId.put("dispatch mark", sql(TaskStore.class, "MARK_DISPATCHED"));
+        byId.put("advancer queue", sql(CycleAdvancer.class, "QUEUE"));
+        byId.put("advancer skip", sql(CycleAdvancer.class, "SKIP"));
+        try (Connection c = Db.connect(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            // a temporary "task" (searched before public) with the real one's indexes, 20,000 finished rows and their statistics
+            st.execute("create temp table task (like public.task including all) on commit drop");
+            st.execute("insert into task (cycle_id, step_key, kind, queue, priority, status, max_attempts, backoff_ms, max_backoff_ms, "
+                    + "timeout_ms) select gen_random_uuid(), 's', 'noop', 'q', 'normal', 'SUCCEEDED', 1, 0, 0, 0 from generate_series(1, 20000)");
+            st.execute("analyze task");
+            st.execute("set local plan_cache_mode = force_generic_plan");
+            for (Map.Entry<String, String> statement : byId.entrySet()) {
+                String[] parts = statement.getValue().split("\\?", -1);
+                StringBuilder prepared = new StringBuilder(parts[0]);
+                for (int i = 1; i < parts.length; i++) {
+                    prepared.append('$').append(i).append(parts[i]);
+                }
+                st.execute("prepare s as " + prepared);
+                StringBuilder plan = new StringBuilder();
+                try (ResultSet rs = st.executeQuery("explain execute s(" + String.join(", ",
+                        java.util.Collections.nCopies(parts.length - 1, "null")) + ")")) {
+                    while (rs.next()) {
+                        plan.append(rs.getString(1)).append('\n');
+                    }
+                }
+                st.execute("deallocate s");
+                List<String> indexes = new ArrayList<>();
+                Matcher m = INDEX.matcher(plan);
+                while (m.find()) {
+                    indexes.add(m.group(1));
+                }
+                assertFalse(indexes.isEmpty(), statement.getKey() + ":\n" + plan);
+                assertEquals(List.of("task_pkey"), indexes.stream().distinct().toList(),
+                        statement.getKey() + " reaches tasks by primary key only:\n" + plan);
+            }
+            c.rollback();
+        }
+    }
+
+    private static String sql(Class<?> owner, String name) throws ReflectiveOperationException {
+        Field f = owner.getDeclaredField(name);
+        f.setAccessible(true);
+        return (String) f.get(null);
+    }
+}
