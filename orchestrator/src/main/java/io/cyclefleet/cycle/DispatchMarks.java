@@ -28,11 +28,11 @@ public class DispatchMarks {
     static final String EVERY = "0.2s";
     private static final Logger LOG = Logger.getLogger(DispatchMarks.class);
 
-    private record Sent(List<QueuedTask> tasks, List<String> entries) {
+    /** Tasks put on Redis, with their stream entries; {@code starts}: the new cycle they are the first tasks of, or null. */
+    private record Sent(List<QueuedTask> tasks, List<String> entries, UUID starts) {
     }
 
     private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<UUID> started = new ConcurrentLinkedQueue<>();
     private final TaskDispatcher dispatcher;
     private final DataSource ds;
 
@@ -43,36 +43,38 @@ public class DispatchMarks {
 
     /** Puts the tasks on Redis now and marks them later; false when Redis refused (the reconciler sends them). */
     public boolean dispatch(List<QueuedTask> tasks) {
+        return send(tasks, null);
+    }
+
+    /** Puts a new cycle's first tasks on Redis; with their marks, the cycle becomes RUNNING. */
+    public void start(UUID cycle, List<QueuedTask> roots) {
+        send(roots, cycle);
+    }
+
+    private boolean send(List<QueuedTask> tasks, UUID starts) {
         List<String> entries = dispatcher.send(tasks);
         if (entries == null) {
             return false;
         }
         if (!tasks.isEmpty()) {
-            sent.add(new Sent(List.copyOf(tasks), entries));
+            sent.add(new Sent(List.copyOf(tasks), entries, starts));
         }
         return true;
-    }
-
-    /** Puts a new cycle's first tasks on Redis; once marked, the cycle is RUNNING. */
-    public void start(UUID cycle, List<QueuedTask> roots) {
-        if (dispatch(roots)) {
-            started.add(cycle);
-        }
     }
 
     @Scheduled(every = EVERY, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void flush() {
         List<QueuedTask> tasks = new ArrayList<>();
         List<String> entries = new ArrayList<>();
+        List<UUID> cycles = new ArrayList<>();
         for (Sent s; (s = sent.poll()) != null; ) {
             tasks.addAll(s.tasks());
             entries.addAll(s.entries());
+            if (s.starts() != null) {
+                cycles.add(s.starts());
+            }
         }
-        List<UUID> cycles = new ArrayList<>();
-        for (UUID id; (id = started.poll()) != null; ) {
-            cycles.add(id);
-        }
-        if (tasks.isEmpty() && cycles.isEmpty()) {
+        if (tasks.isEmpty()) {
             return;
         }
         try {

@@ -375,7 +375,8 @@ public class RedisTaskQueue {
                 }
             }
         } catch (RedisException e) {
-            if (!isMissingGroup(e)) {
+            // a stream or group that is gone (deleted, Redis flushed) has no consumers to remove
+            if (!isMissingGroup(e) && !String.valueOf(e.getMessage()).contains("no such key")) {
                 throw e;
             }
         }

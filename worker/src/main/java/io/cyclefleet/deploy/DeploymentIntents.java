@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.handler.TaskContext;
 import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.task.AttemptFence;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -144,9 +145,9 @@ public class DeploymentIntents {
                     insert into deployment_intent (task_id, attempt, cycle_id, step_key, action, adapter, worker_id, previous_version,
                                                    observed_version, observed, to_version, act_until)
                     select t.id, t.attempt, t.cycle_id, t.step_key, ?, ?, t.worker_id, ?, ?, ?::jsonb, ?, now() + ? * interval '1 millisecond'
-                    from task t where t.id = ? and t.attempt = ? and t.status = 'RUNNING' and t.worker_id = ?
+                    from task t where %s
                     on conflict (task_id, attempt) do nothing
-                    returning id""")) {
+                    returning id""".formatted(AttemptFence.holds("t")))) {
                 ps.setString(1, action.wireName());
                 ps.setString(2, adapter);
                 ps.setString(3, previousVersion);
@@ -154,9 +155,7 @@ public class DeploymentIntents {
                 ps.setString(5, text(observed.state()));
                 ps.setString(6, toVersion);
                 ps.setLong(7, actFor.toMillis());
-                ps.setLong(8, ctx.taskId());
-                ps.setInt(9, ctx.attempt());
-                ps.setString(10, ctx.workerId());
+                AttemptFence.bind(ps, 8, ctx.taskId(), ctx.attempt(), ctx.workerId());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return rs.getLong(1);

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.db.StoreException;
 import io.cyclefleet.kinds.ReportKind;
+import io.cyclefleet.task.AttemptFence;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -253,8 +254,8 @@ public class ReportHandler implements TaskHandler {
 
     /**
      * The three formats in one statement: a rerun replaces the cycle's previous report. Fenced: written only
-     * while this attempt holds the task (RUNNING at this attempt), like every task write; otherwise the task
-     * was cancelled or redelivered, and this attempt's result will be rejected anyway.
+     * while this run holds the task ({@link AttemptFence}), like every task write; otherwise the task was cancelled,
+     * redelivered or taken over, and this attempt's result will be rejected anyway.
      */
     private void write(TaskContext ctx, String markdown, String document, String csv) throws TaskFailure {
         int rows;
@@ -264,14 +265,13 @@ public class ReportHandler implements TaskHandler {
                         insert into cycle_report (cycle_id, task_id, format, content)
                         select t.cycle_id, t.id, f.format, f.content
                         from task t, unnest(?::text[], ?::text[]) as f(format, content)
-                        where t.id = ? and t.cycle_id = ? and t.attempt = ? and t.status = 'RUNNING'
+                        where %s
                         on conflict (cycle_id, format) do update
-                            set task_id = excluded.task_id, content = excluded.content, created_at = excluded.created_at""")) {
+                            set task_id = excluded.task_id, content = excluded.content, created_at = excluded.created_at"""
+                        .formatted(AttemptFence.holds("t")))) {
                     ps.setArray(1, texts(c, List.of("markdown", "json", "csv")));
                     ps.setArray(2, texts(c, List.of(markdown, document, csv)));
-                    ps.setLong(3, ctx.taskId());
-                    ps.setObject(4, ctx.cycleId());
-                    ps.setInt(5, ctx.attempt());
+                    AttemptFence.bind(ps, 3, ctx.taskId(), ctx.attempt(), ctx.workerId());
                     return ps.executeUpdate();
                 }
             });
@@ -283,7 +283,7 @@ public class ReportHandler implements TaskHandler {
         }
         if (rows != 3) {
             throw new TaskFailure("report not stored: task " + ctx.taskId() + " is no longer RUNNING at attempt " + ctx.attempt()
-                    + " (cancelled or handed to another attempt)", true);
+                    + " for worker " + ctx.workerId() + " (cancelled, or handed to another attempt or worker)", true);
         }
     }
 }
