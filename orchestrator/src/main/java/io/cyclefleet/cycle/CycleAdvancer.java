@@ -193,7 +193,7 @@ public class CycleAdvancer {
         Map<UUID, CycleSnapshot> cycles = new LinkedHashMap<>();
         List<UUID> accepted = new ArrayList<>();
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
-        // that every timeline insert takes on it through its foreign key.
+        // that every task insert takes on it through its foreign key.
         try (PreparedStatement ps = c.prepareStatement(LOCK)) {
             ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
             try (ResultSet rs = ps.executeQuery()) {

@@ -597,7 +597,7 @@ public class CycleStore {
 
     static Optional<Locked> lock(Connection c, UUID cycle) throws SQLException {
         // NO KEY UPDATE: serializes advancers and cancel on the cycle without blocking the FOR KEY SHARE
-        // that every timeline insert takes on it through its foreign key.
+        // that every task insert takes on it through its foreign key.
         try (PreparedStatement ps = c.prepareStatement(
                 "select status, failure_detected_at is not null, rollback_started_by, incident_on_failure from cycle where id = ? for no key update")) {
             ps.setObject(1, cycle);

@@ -14,7 +14,8 @@ import org.jboss.logging.Logger;
 /**
  * Bounds the record: deletes what finished longer ago than {@code cyclefleet.retention.keep} in short batches, off the
  * hot path, on one orchestrator at a time. Resolved incidents go first, then the cycles nothing kept names any more,
- * with everything hanging off them (the foreign keys cascade). Also removes the Redis consumers killed processes left.
+ * with everything hanging off them (the foreign keys cascade; the timeline, which has none, is deleted with them).
+ * Also removes the Redis consumers killed processes left.
  */
 @ApplicationScoped
 public class Retention {
@@ -35,7 +36,9 @@ public class Retention {
                   and not exists (select 1 from cycle k where k.parent_id = c.id)
                   and not exists (select 1 from incident i where i.cycle_id = c.id)
                   and not exists (select 1 from incident i where i.latest_cycle_id = c.id)
-                order by c.finished_at limit ? for update skip locked)
+                order by c.finished_at limit ? for update skip locked),
+            -- the timeline has no foreign key to cascade through (V14)
+            timeline as (delete from cycle_event e using doomed d where e.cycle_id = d.id)
             delete from cycle c using doomed d where c.id = d.id""";
 
     public record Purged(int incidents, int cycles, int consumers) {
