@@ -1,6 +1,5 @@
 package io.cyclefleet.api;
 
-import io.cyclefleet.cycle.InvalidSpecException;
 import io.cyclefleet.db.StoreException;
 import jakarta.persistence.PersistenceException;
 import jakarta.ws.rs.WebApplicationException;

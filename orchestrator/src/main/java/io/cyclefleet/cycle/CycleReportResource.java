@@ -1,6 +1,7 @@
 package io.cyclefleet.cycle;
 
 import io.cyclefleet.api.ApiError;
+import io.cyclefleet.api.InvalidSpecException;
 import io.cyclefleet.api.JsonBodies;
 import io.cyclefleet.db.Jdbc;
 import jakarta.ws.rs.GET;

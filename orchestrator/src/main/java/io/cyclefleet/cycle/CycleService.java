@@ -3,6 +3,7 @@ package io.cyclefleet.cycle;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.api.ConflictException;
+import io.cyclefleet.api.InvalidSpecException;
 import io.cyclefleet.task.CycleStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;

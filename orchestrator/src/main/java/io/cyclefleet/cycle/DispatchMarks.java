@@ -1,7 +1,7 @@
 package io.cyclefleet.cycle;
 
 import io.cyclefleet.db.Jdbc;
-import io.cyclefleet.task.QueuedTask;
+import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskStore;
 import io.quarkus.scheduler.Scheduled;

@@ -1,6 +1,6 @@
 package io.cyclefleet.cycle;
 
-import io.cyclefleet.task.Priority;
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.task.RetryPolicy;
 import io.cyclefleet.task.Risk;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import io.cyclefleet.cycle.OrchestratorConfig;
 import io.cyclefleet.cycle.TargetLeases;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;

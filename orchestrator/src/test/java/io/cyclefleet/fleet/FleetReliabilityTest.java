@@ -12,14 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cyclefleet.queue.Priority;
+import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.support.Db;
 import io.cyclefleet.support.PrometheusText;
 import io.cyclefleet.support.TaskHistory;
 import io.cyclefleet.support.WorkerProcess;
 import io.cyclefleet.support.Workers;
-import io.cyclefleet.task.Priority;
-import io.cyclefleet.task.QueuedTask;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;

@@ -1,8 +1,8 @@
 package io.cyclefleet.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.queue.QueueKeys;
-import io.cyclefleet.task.Priority;
 import io.quarkus.runtime.configuration.DurationConverter;
 import java.io.IOException;
 import java.io.StringReader;

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.queue.QueueKeys;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.support.Db;
-import io.cyclefleet.task.Priority;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;

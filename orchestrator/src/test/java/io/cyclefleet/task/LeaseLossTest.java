@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.support.Db;
 import io.quarkus.test.junit.QuarkusTest;

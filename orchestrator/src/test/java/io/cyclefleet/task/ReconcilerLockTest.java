@@ -5,6 +5,7 @@ import static io.cyclefleet.support.Cycles.submit;
 import static org.awaitility.Awaitility.await;
 
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.support.Db;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.Priority;
+import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.support.Db;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

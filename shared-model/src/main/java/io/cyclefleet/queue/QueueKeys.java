@@ -1,6 +1,5 @@
 package io.cyclefleet.queue;
 
-import io.cyclefleet.task.Priority;
 
 /**
  * Key names of the queue protocol. Every key of one queue shares the hash tag {q:NAME}, so the fetch

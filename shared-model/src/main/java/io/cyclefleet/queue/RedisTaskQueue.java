@@ -1,7 +1,5 @@
 package io.cyclefleet.queue;
 
-import io.cyclefleet.task.Priority;
-import io.cyclefleet.task.QueuedTask;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,13 +12,13 @@ import org.eclipse.microprofile.faulttolerance.Retry;
 import org.jboss.logging.Logger;
 import org.redisson.api.AutoClaimResult;
 import org.redisson.api.BatchOptions;
-import org.redisson.api.RFuture;
 import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RStreamAsync;
-import org.redisson.api.StreamConsumer;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.StreamConsumer;
 import org.redisson.api.StreamMessageId;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMultiReadGroupArgs;

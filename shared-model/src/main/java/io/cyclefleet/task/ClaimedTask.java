@@ -1,5 +1,6 @@
 package io.cyclefleet.task;
 
+import io.cyclefleet.queue.Priority;
 import java.time.Duration;
 import java.util.UUID;
 

@@ -1,5 +1,6 @@
 package io.cyclefleet.task;
 
+import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -6,6 +6,8 @@ import static io.cyclefleet.db.Jdbc.texts;
 
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.Priority;
+import io.cyclefleet.queue.QueuedTask;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cyclefleet.task.Priority;
-import io.cyclefleet.task.QueuedTask;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cyclefleet.task.Priority;
-import io.cyclefleet.task.QueuedTask;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,6 @@ package io.cyclefleet.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cyclefleet.task.Priority;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -1,6 +1,6 @@
 package io.cyclefleet.deploy;
 
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package io.cyclefleet.deploy;
 
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Commands;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Path;

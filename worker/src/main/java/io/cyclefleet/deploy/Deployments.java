@@ -1,9 +1,9 @@
 package io.cyclefleet.deploy;
 
-import io.cyclefleet.handler.StepResults;
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskDeferred;
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.StepResults;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskDeferred;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.cyclefleet.deploy;
 
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;

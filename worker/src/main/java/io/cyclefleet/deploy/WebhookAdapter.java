@@ -2,10 +2,10 @@ package io.cyclefleet.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Commands;
 import io.cyclefleet.outbound.HttpCalls;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -8,6 +8,7 @@ import io.cyclefleet.kinds.Comparison;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.Prometheus;
 import io.cyclefleet.outbound.StoreProbes;
+import io.cyclefleet.run.TaskContext;
 import io.cyclefleet.task.Params;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,9 +2,11 @@ package io.cyclefleet.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.Params;
-import jakarta.enterprise.context.ApplicationScoped;
 import io.cyclefleet.task.TaskResult;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.db.StoreException;
 import io.cyclefleet.kinds.ReportKind;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.AttemptFence;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,6 +2,7 @@ package io.cyclefleet.handler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.deploy.Deployments;
+import io.cyclefleet.run.TaskContext;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;

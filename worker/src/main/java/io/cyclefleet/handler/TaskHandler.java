@@ -1,5 +1,7 @@
 package io.cyclefleet.handler;
 
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.TaskResult;
 
 /**

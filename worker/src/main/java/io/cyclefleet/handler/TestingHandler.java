@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cyclefleet.kinds.TestingKind;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.HttpCheck;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.suite.JUnitReports;
 import io.cyclefleet.suite.SuiteRunner;
 import io.cyclefleet.task.TaskResult;

@@ -11,6 +11,8 @@ import io.cyclefleet.kinds.Comparison;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.HttpCheck;
 import io.cyclefleet.outbound.Prometheus;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.Params;
 import io.cyclefleet.task.TaskResult;
 import jakarta.enterprise.context.ApplicationScoped;

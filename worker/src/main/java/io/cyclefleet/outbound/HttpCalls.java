@@ -1,6 +1,6 @@
 package io.cyclefleet.outbound;
 
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;

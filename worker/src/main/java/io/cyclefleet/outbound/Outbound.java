@@ -1,6 +1,6 @@
 package io.cyclefleet.outbound;
 
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.TaskFailure;
 import io.smallrye.faulttolerance.api.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.temporal.ChronoUnit;

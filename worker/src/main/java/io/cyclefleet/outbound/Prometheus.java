@@ -2,7 +2,7 @@ package io.cyclefleet.outbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.cyclefleet.outbound;
 
-import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.queue.RedisTaskQueue;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -106,7 +106,7 @@ final class ResultWriter implements Runnable {
     private TaskStore.Completion oneByOne(List<TaskOutcome> outcomes) throws InterruptedException {
         java.util.Set<Long> accepted = new java.util.HashSet<>();
         java.util.Set<java.util.UUID> cycles = new java.util.LinkedHashSet<>();
-        List<io.cyclefleet.task.QueuedTask> requeued = new ArrayList<>();
+        List<io.cyclefleet.queue.QueuedTask> requeued = new ArrayList<>();
         for (TaskOutcome o : outcomes) {
             TaskStore.Completion c = commit(List.of(o));
             accepted.addAll(c.accepted());

@@ -1,10 +1,9 @@
 package io.cyclefleet.worker;
 
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
-import io.cyclefleet.task.QueuedTask;
-import io.cyclefleet.task.TaskAttempt;
 import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskOutcome;
 import io.cyclefleet.task.TaskStore;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Commands;
 import io.cyclefleet.outbound.Processes;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

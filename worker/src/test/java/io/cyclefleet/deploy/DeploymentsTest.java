@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cyclefleet.handler.StepResults;
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.StepResults;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import jakarta.enterprise.inject.Instance;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -77,7 +77,7 @@ class DeploymentsTest {
         intents.actingPolls = Integer.MAX_VALUE; // another attempt may act for 30 s more
         TaskContext shortOnTime = new TaskContext(7, cycle, "deploy", 2, null, Instant.now().plusMillis(200), "worker-a");
 
-        io.cyclefleet.handler.TaskDeferred d = assertThrows(io.cyclefleet.handler.TaskDeferred.class,
+        io.cyclefleet.run.TaskDeferred d = assertThrows(io.cyclefleet.run.TaskDeferred.class,
                 () -> deployments.deploy(shortOnTime, "demo", "v2"));
 
         assertEquals(Duration.ofSeconds(30).plus(POLL), d.delay(), "until the other attempt's act_until, not its own timeout");

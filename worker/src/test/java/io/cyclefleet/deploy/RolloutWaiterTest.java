@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cyclefleet.deploy.kubernetes.KubernetesAdapter;
 import io.cyclefleet.deploy.kubernetes.MockCluster;
-import io.cyclefleet.handler.TaskContext;
-import io.cyclefleet.handler.TaskFailure;
 import io.cyclefleet.outbound.Outbound;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

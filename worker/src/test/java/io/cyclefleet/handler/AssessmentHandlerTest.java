@@ -10,6 +10,8 @@ import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.Outbound;
 import io.cyclefleet.outbound.Prometheus;
 import io.cyclefleet.outbound.StoreProbesTest;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.TaskResult;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.cyclefleet.handler.TestingFixtures.Suite;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.TaskResult;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

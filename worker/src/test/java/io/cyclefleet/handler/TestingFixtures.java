@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.Outbound;
+import io.cyclefleet.run.TaskContext;
 import io.cyclefleet.suite.SuiteConfig;
 import io.cyclefleet.suite.SuiteRunner;
 import java.net.URISyntaxException;

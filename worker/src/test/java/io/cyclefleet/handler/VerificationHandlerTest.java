@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cyclefleet.outbound.HttpCalls;
 import io.cyclefleet.outbound.Outbound;
 import io.cyclefleet.outbound.Prometheus;
+import io.cyclefleet.run.TaskContext;
+import io.cyclefleet.run.TaskFailure;
 import io.cyclefleet.task.TaskResult;
 import java.nio.file.Files;
 import java.nio.file.Path;

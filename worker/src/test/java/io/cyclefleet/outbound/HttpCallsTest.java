@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cyclefleet.handler.TaskFailure;
+import io.cyclefleet.run.TaskFailure;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;

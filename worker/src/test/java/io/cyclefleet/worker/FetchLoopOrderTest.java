@@ -3,10 +3,10 @@ package io.cyclefleet.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.queue.RedisConfig;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.task.ClaimedTask;
-import io.cyclefleet.task.Priority;
 import io.cyclefleet.task.RetryPolicy;
 import io.cyclefleet.task.TaskStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -3,8 +3,8 @@ package io.cyclefleet.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cyclefleet.queue.Delivery;
+import io.cyclefleet.queue.Priority;
 import io.cyclefleet.task.ClaimedTask;
-import io.cyclefleet.task.Priority;
 import io.cyclefleet.task.RetryPolicy;
 import java.time.Duration;
 import java.util.UUID;

@@ -2,7 +2,7 @@ package io.cyclefleet.deploy.kubernetes;
 
 import io.cyclefleet.deploy.AdapterSettings;
 import io.cyclefleet.deploy.NamedAdapter;
-import io.cyclefleet.handler.TaskContext;
+import io.cyclefleet.run.TaskContext;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;

@@ -1,4 +1,4 @@
-package io.cyclefleet.task;
+package io.cyclefleet.queue;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.cyclefleet.handler;
+package io.cyclefleet.run;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.cyclefleet.handler;
+package io.cyclefleet.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;

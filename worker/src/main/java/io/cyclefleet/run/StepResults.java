@@ -1,4 +1,4 @@
-package io.cyclefleet.handler;
+package io.cyclefleet.run;
 
 import io.cyclefleet.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package io.cyclefleet.cycle;
+package io.cyclefleet.api;
 
 import io.cyclefleet.task.Violations;
 import java.util.List;
