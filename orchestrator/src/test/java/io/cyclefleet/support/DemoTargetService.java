@@ -28,7 +28,7 @@ public final class DemoTargetService implements AutoCloseable {
     private static final Path SCRIPT = ROOT.resolve("scripts/demo-target");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    /** One line of deploys.log: {@code event} is start, done, refused or killed; {@code token} null without --fence. */
+    /** One line of deploys.log: {@code event} is start, done, refused, failed or killed; {@code token} null without --fence. */
     public record DeployEvent(long atMs, String event, String version, Long token, long pid) {
     }
 
