@@ -74,8 +74,9 @@ public class CycleAdvancer {
             from unnest(?::bigint[], ?::text[]) as v(id, reason) where t.id = v.id and (t.status = '%s') is true""".formatted(
             TaskStatus.SKIPPED, TaskStatus.PENDING);
 
+    // clock_timestamp(): the timeline shows a promotion at queued_at, after what this transaction recorded before it
     static final String QUEUE = """
-            update task t set status = '%s', queued_at = now() from unnest(?::bigint[]) as v(id)
+            update task t set status = '%s', queued_at = clock_timestamp() from unnest(?::bigint[]) as v(id)
             where t.id = v.id and (t.status = '%s') is true
             returning t.id, t.attempt, t.queue, t.priority, t.kind""".formatted(TaskStatus.QUEUED, TaskStatus.PENDING);
 

@@ -9,9 +9,12 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.hibernate.annotations.Immutable;
 
-/** One line of a cycle's timeline (appended by triggers and by fenced-write rejections). */
+/**
+ * One line of a cycle's timeline: a stored event (appended by triggers and by fenced-write rejections) or a routine one
+ * built from its task's row (id below zero), through the cycle_timeline view (V15).
+ */
 @Entity
-@Table(name = "cycle_event")
+@Table(name = "cycle_timeline")
 @Immutable
 public class CycleEventEntity extends PanacheEntityBase {
     @Id

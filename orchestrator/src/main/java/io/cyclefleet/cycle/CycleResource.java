@@ -170,7 +170,7 @@ public class CycleResource {
         if (!queries.exists(cycle)) {
             return notFound(cycle);
         }
-        long from = 0;
+        Long from = null;
         if (after != null && !after.isBlank()) {
             try {
                 from = Long.parseLong(after.trim());

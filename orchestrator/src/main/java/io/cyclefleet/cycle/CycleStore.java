@@ -164,12 +164,16 @@ public class CycleStore {
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 insert into task (cycle_id, step_key, kind, queue, priority, params, status, max_attempts, attempt_budget, backoff_ms,
-                                  max_backoff_ms, timeout_ms, queued_at, branch, risk, triggers_rollback, needs_approval, max_lease_losses)
-                select ?, k, kind, q, p, params::jsonb, s, a, a, b, mb, t, case when s = 'QUEUED' then now() end, br, r, tr::boolean,
-                       na::boolean, ?
+                                  max_backoff_ms, timeout_ms, created_at, queued_at, branch, risk, triggers_rollback, needs_approval,
+                                  max_lease_losses)
+                select ?, k, kind, q, p, params::jsonb, s, a, a, b, mb, t, clock.ts, case when s = 'QUEUED' then clock.ts end, br, r,
+                       tr::boolean, na::boolean, ?
                 from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
                             ?::text[], ?::text[], ?::text[], ?::text[])
                      as v(k, kind, q, p, params, s, a, b, mb, t, br, r, tr, na)
+                     -- one instant for the whole cycle, after its own creation event: the timeline shows a task created
+                     -- QUEUED where queued_at = created_at (V15)
+                     cross join (select clock_timestamp() as ts) clock
                 returning id, step_key""")) {
             ps.setObject(1, cycle);
             ps.setInt(2, maxLeaseLosses);

@@ -4,13 +4,17 @@ import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.task.TaskDispatcher;
 import io.cyclefleet.task.TaskStore;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
@@ -20,12 +24,15 @@ import org.jboss.logging.Logger;
  * RUNNING) go to Postgres in one transaction. A task a worker claimed in the meantime needs no mark at all, so an
  * idle fleet writes none, and a busy one writes them in one statement instead of one transaction per submit or
  * advance. A mark lost with a crash is what the reconciler's undispatched sweep repairs (after dispatch-grace,
- * 2 s, well above {@value #EVERY}): the task is sent again and the duplicate is fenced by its attempt.
+ * 2 s, well above {@value #EVERY_MS} ms): the task is sent again and the duplicate is fenced by its attempt.
+ * <p>
+ * Its own thread, not {@code @Scheduled}: Quarkus' scheduler ticks once a second and runs shorter intervals late.
  */
 @ApplicationScoped
+@Startup
 public class DispatchMarks {
 
-    static final String EVERY = "0.2s";
+    static final long EVERY_MS = 200;
     private static final Logger LOG = Logger.getLogger(DispatchMarks.class);
 
     /** Tasks put on Redis, with their stream entries; {@code starts}: the new cycle they are the first tasks of, or null. */
@@ -36,9 +43,29 @@ public class DispatchMarks {
     private final TaskDispatcher dispatcher;
     private final DataSource ds;
 
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dispatch-marks");
+        t.setDaemon(true);
+        return t;
+    });
+
     public DispatchMarks(TaskDispatcher dispatcher, DataSource ds) {
         this.dispatcher = dispatcher;
         this.ds = ds;
+    }
+
+    @PostConstruct
+    void start() {
+        // fixed delay on one thread: never two flushes at once
+        flusher.scheduleWithFixedDelay(this::flushQuietly, EVERY_MS, EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.warnf("dispatch marks: %s", e.toString()); // a throw would cancel the schedule
+        }
     }
 
     /** Puts the tasks on Redis now and marks them later; false when Redis refused (the reconciler sends them). */
@@ -62,7 +89,6 @@ public class DispatchMarks {
         return true;
     }
 
-    @Scheduled(every = EVERY, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void flush() {
         List<QueuedTask> tasks = new ArrayList<>();
         List<String> entries = new ArrayList<>();
@@ -90,7 +116,9 @@ public class DispatchMarks {
     }
 
     @PreDestroy
-    void flushOnStop() {
+    void flushOnStop() throws InterruptedException {
+        flusher.shutdown();
+        flusher.awaitTermination(5, TimeUnit.SECONDS);
         flush();
     }
 }

@@ -104,7 +104,7 @@ class AccessControlTest {
         as(VIEWER).post(CYCLES + "/" + id + "/cancel").then().statusCode(403);
         as(VIEWER).post(CYCLES + "/" + id + "/retry").then().statusCode(403);
         assertEquals(0, Db.count("select count(*) from cycle where id = ? and status = 'CANCELLED'", UUID.fromString(id)));
-        assertEquals(0, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.cancelled'",
+        assertEquals(0, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'cycle.cancelled'",
                 UUID.fromString(id)));
     }
 

@@ -104,7 +104,7 @@ class CycleSemanticsTest {
                 select count(*) from cycle c where id = ? and mttr_ms = (extract(epoch from c.rollback_finished_at - c.failure_detected_at) * 1000)::bigint
                   and failure_detected_at = (select finished_at from task where cycle_id = c.id and step_key = 'verify')""", id),
                 "MTTR runs from the failed verification's end to the rollback verified");
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.rollback_started'", id));
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'cycle.rollback_started'", id));
         // a recovered rollback still tells someone why the deploy was bad, without paging
         assertEquals(1, Db.count("select count(*) from incident where latest_cycle_id = ? and cause = 'deployment-rolled-back' and severity = 'warning'", id));
     }
@@ -251,7 +251,7 @@ class CycleSemanticsTest {
         JsonPath c3 = Cycles.get(third);
         assertNull(c3.get("nextIterationId"));
         assertNull(c3.get("nextIterationAt"));
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.iteration_not_started' "
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'cycle.iteration_not_started' "
                 + "and detail like '%iteration 3 of at most 3%'", third));
     }
 
@@ -260,7 +260,7 @@ class CycleSemanticsTest {
         UUID id = submit(Map.of("name", "iterate-good", "steps", List.of(Map.of("key", "assess", "kind", "metric", "params", Map.of("score", 9))),
                 "iterate", Map.of("untilScore", 8, "maxIterations", 5)));
         awaitEnd(id, Duration.ofSeconds(30));
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.goal_reached'", id));
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'cycle.goal_reached'", id));
         assertEquals(0, Db.count("select count(*) from cycle where parent_id = ?", id));
     }
 
@@ -295,7 +295,7 @@ class CycleSemanticsTest {
         JsonPath done = awaitEnd(id, Duration.ofSeconds(20));
         assertEquals("SUCCEEDED", done.getString("status"));
         assertEquals("test-operator", done.getString("tasks.find { it.key == 'deploy' }.approvedBy"), "the approver is the token's name");
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.approved' and detail like '%: deploy'", id));
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'cycle.approved' and detail like '%: deploy'", id));
         given().post("/api/v1/cycles/" + id + "/approve").then().statusCode(409);
     }
 

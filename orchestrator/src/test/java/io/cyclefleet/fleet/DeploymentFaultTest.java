@@ -191,7 +191,7 @@ class DeploymentFaultTest {
         JsonPath c = assertRolledBackToV1(id);
         assertNoAttemptSpentOnFaults(id, "deploy", 1);
         assertEquals(second.id(), c.getString("tasks.find { it.key == 'deploy' }.workerId"));
-        assertTrue(Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'deployment.waiting'", id) >= 1,
+        assertTrue(Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'deployment.waiting'", id) >= 1,
                 "the heir waited for the orphaned deploy before acting");
     }
 
@@ -346,7 +346,7 @@ class DeploymentFaultTest {
         io.restassured.RestAssured.given().post("/api/v1/cycles/" + kept + "/cancel?rollback=false").then().statusCode(200);
         assertEquals("CANCELLED", io.cyclefleet.support.Cycles.get(kept).getString("status"));
         assertEquals("v1.1", target.version(), "the operator said not to roll back");
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'cycle.rollback_not_run'", kept));
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'cycle.rollback_not_run'", kept));
     }
 
     @Test

@@ -70,7 +70,7 @@ class FleetReliabilityTest {
         assertEachTaskSucceededExactlyOnce(id, 16);
         assertTrue(Db.count("select count(*) from task where cycle_id = ? and attempt >= 2", id) >= 2,
                 "the killed worker's tasks were redelivered at a later attempt");
-        assertTrue(Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'lease expired: worker kill-a%'", id) >= 2);
+        assertTrue(Db.count("select count(*) from cycle_timeline where cycle_id = ? and detail like 'lease expired: worker kill-a%'", id) >= 2);
         for (long task : held) {
             assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and worker_id = 'kill-b' and attempt >= 2 "
                     + "and max_attempts - attempt = 2", task), "task " + task + ", held by the killed worker, was finished by the other one "
@@ -108,14 +108,14 @@ class FleetReliabilityTest {
         assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(30)).getString("status"));
         long taskId = Db.count("select id from task where cycle_id = ?", id);
         long mark = TaskHistory.now();
-        long events = Db.count("select count(*) from cycle_event where task_id = ?", taskId);
+        long events = Db.count("select count(*) from cycle_timeline where task_id = ?", taskId);
 
         queue.enqueue(List.of(new QueuedTask(taskId, 1, "default", Priority.NORMAL, "fail"), new QueuedTask(taskId, 2, "default", Priority.HIGH, "fail")));
 
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.delivery_rejected'", taskId) == 2);
+                Db.count("select count(*) from cycle_timeline where task_id = ? and type = 'task.delivery_rejected'", taskId) == 2);
         assertEquals(0, TaskHistory.writesSince(taskId, mark), "the finished row was not written");
-        assertEquals(events + 2, Db.count("select count(*) from cycle_event where task_id = ?", taskId), "only the two rejections were recorded");
+        assertEquals(events + 2, Db.count("select count(*) from cycle_timeline where task_id = ?", taskId), "only the two rejections were recorded");
         assertEquals("SUCCEEDED", given().get("/api/v1/cycles/" + id).then().extract().path("status"));
         assertEachTaskSucceededExactlyOnce(id, 1);
     }
@@ -138,7 +138,7 @@ class FleetReliabilityTest {
         Duration took = a.terminate(drain.plusSeconds(10));
 
         assertTrue(took.compareTo(drain.plusSeconds(5)) < 0, "drained worker took " + took + " to exit");
-        assertEquals(5, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'QUEUED' and attempt = 1 "
+        assertEquals(5, Db.count("select count(*) from cycle_timeline where cycle_id = ? and to_status = 'QUEUED' and attempt = 1 "
                 + "and detail like 'handed back unstarted%'", id), "unstarted tasks handed back at once, same attempt");
         assertEquals(2, Db.count("select count(*) from task where cycle_id = ? and step_key like 'short%' and status = 'SUCCEEDED' "
                 + "and worker_id = 'drain-a' and attempt = 1", id), "in-flight tasks finished within the grace period");
@@ -152,7 +152,7 @@ class FleetReliabilityTest {
         JsonPath c = awaitEnd(id, Duration.ofSeconds(40));
         assertEquals("SUCCEEDED", c.getString("status"));
         assertEachTaskSucceededExactlyOnce(id, 8);
-        assertEquals(0, Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'lease expired%'", id),
+        assertEquals(0, Db.count("select count(*) from cycle_timeline where cycle_id = ? and detail like 'lease expired%'", id),
                 "no task waited for its lease to expire");
     }
 
@@ -164,7 +164,7 @@ class FleetReliabilityTest {
         JsonPath c = awaitEnd(id, Duration.ofSeconds(30));
         assertEquals("SUCCEEDED", c.getString("status"));
         assertEquals(1, c.getInt("tasks[0].attempts"), "a 7 s task under a 3 s lease was never redelivered");
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.running'", id));
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'task.running'", id));
     }
 
     @Test
@@ -180,8 +180,8 @@ class FleetReliabilityTest {
         JsonPath good = awaitEnd(ok, Duration.ofSeconds(30));
         assertEquals("SUCCEEDED", good.getString("status"));
         assertEquals(3, good.getInt("tasks[0].attempts"));
-        assertEquals(2, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'RETRY_WAIT'", ok));
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and to_status = 'QUEUED' and attempt = 3 "
+        assertEquals(2, Db.count("select count(*) from cycle_timeline where cycle_id = ? and to_status = 'RETRY_WAIT'", ok));
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and to_status = 'QUEUED' and attempt = 3 "
                 + "and worker_id is null and detail = 'retry after: planned failure 2 of 2'", ok), "the timeline says why it was queued again");
         // equal jitter: at least half of the capped exponential delay, 0.2 s then 0.4 s
         assertTrue(io.cyclefleet.support.Cycles.retryWaitMillis(ok, 1) >= 100, "attempt 2 waited its backoff");
@@ -245,7 +245,7 @@ class FleetReliabilityTest {
         assertEquals(2, rerun.getInt("tasks.find { it.key == 'flaky' }.attempts"));
         assertEquals("SUCCEEDED", rerun.getString("tasks.find { it.key == 'after' }.status"));
         assertEquals(keptFinished, rerun.getString("tasks.find { it.key == 'kept' }.finishedAt"), "what succeeded was kept, not rerun");
-        assertEquals(1, Db.count("select count(*) from cycle_event where cycle_id = ? and type = 'task.succeeded' "
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where cycle_id = ? and type = 'task.succeeded' "
                 + "and task_id = (select id from task where cycle_id = ? and step_key = 'kept')", id, id));
         given().post("/api/v1/cycles/" + id + "/retry").then().statusCode(409);
         given().post("/api/v1/cycles/" + UUID.randomUUID() + "/retry").then().statusCode(404);

@@ -57,7 +57,7 @@ class PartitionTest {
     /** When the reconciler redelivered the task because its lease expired (Postgres' clock, epoch ms); 0 when it did not. */
     private static long leaseExpiredAt(UUID cycle) {
         return Db.count("""
-                select coalesce((extract(epoch from min(at)) * 1000)::bigint, 0) from cycle_event
+                select coalesce((extract(epoch from min(at)) * 1000)::bigint, 0) from cycle_timeline
                 where cycle_id = ? and type = 'task.queued' and detail like 'lease expired%'""", cycle);
     }
 

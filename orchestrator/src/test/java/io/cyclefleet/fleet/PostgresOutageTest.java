@@ -51,7 +51,7 @@ class PostgresOutageTest {
             assertEquals("SUCCEEDED", awaitEnd(id, Duration.ofSeconds(60)).getString("status"));
             assertEquals(4, Db.count("select count(*) from task where cycle_id = ? and status = 'SUCCEEDED' and attempt = 1", id),
                     "each result written by the attempt that ran it");
-            assertEquals(0, Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'lease expired%'", id),
+            assertEquals(0, Db.count("select count(*) from cycle_timeline where cycle_id = ? and detail like 'lease expired%'", id),
                     "no lease was expired before the worker could renew it");
             assertTrue(w.isAlive());
         }

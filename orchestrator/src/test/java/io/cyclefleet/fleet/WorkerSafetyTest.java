@@ -64,7 +64,7 @@ class WorkerSafetyTest {
         assertEquals(1, c.getInt("tasks.find { it.key == 'stuck' }.leaseLosses"), "counted against its lease-loss bound, not its attempts");
         long elsewhere = c.getList("tasks.findAll { it.key.startsWith('after') }.workerId").stream().filter(healthy.id()::equals).count();
         assertTrue(elsewhere >= 1, "the work waiting behind the hung handler ran elsewhere: " + c.prettify());
-        assertTrue(Db.count("select count(*) from cycle_event where cycle_id = ? and detail like 'handed back unstarted: a handler hangs%'", id) >= 1);
+        assertTrue(Db.count("select count(*) from cycle_timeline where cycle_id = ? and detail like 'handed back unstarted: a handler hangs%'", id) >= 1);
         assertTrue(sick.log().contains("task " + c.getLong("tasks.find { it.key == 'stuck' }.id") + " attempt 1 (hang, step stuck"),
                 "the log says which task hung");
         // once the handler returns at last, the worker is ready again

@@ -52,7 +52,7 @@ class RetentionTest {
         Db.update("update cycle set created_at = now() - interval '40 days' where id = ?", running);
         incident(named, null);
         incident(resolvedOnes, "41 days");
-        assertTrue(Db.count("select count(*) from cycle_event where cycle_id = ?", old) > 0);
+        assertTrue(Db.count("select count(*) from cycle_timeline where cycle_id = ?", old) > 0);
 
         Retention.Purged purged = retention.purge();
 
@@ -60,7 +60,7 @@ class RetentionTest {
         for (UUID gone : List.of(old, resolvedOnes)) {
             assertEquals(0, Db.count("select count(*) from cycle where id = ?", gone));
             assertEquals(0, Db.count("select count(*) from task where cycle_id = ?", gone));
-            assertEquals(0, Db.count("select count(*) from cycle_event where cycle_id = ?", gone));
+            assertEquals(0, Db.count("select count(*) from cycle_timeline where cycle_id = ?", gone));
         }
         for (UUID kept : List.of(recent, named, parent, child, running)) {
             assertEquals(1, Db.count("select count(*) from cycle where id = ?", kept), "kept: " + kept);

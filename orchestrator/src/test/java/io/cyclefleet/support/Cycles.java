@@ -39,8 +39,8 @@ public final class Cycles {
     /** From attempt {@code failed}'s failure to the next attempt's start (the cycle's one retried task), on Postgres' clock. */
     public static long retryWaitMillis(UUID cycle, int failed) {
         return Db.count("""
-                select (extract(epoch from (select at from cycle_event where cycle_id = ? and type = 'task.running' and attempt = ?)
-                                          - (select at from cycle_event where cycle_id = ? and type = 'task.retry_wait' and attempt = ?)) * 1000)::bigint""",
+                select (extract(epoch from (select at from cycle_timeline where cycle_id = ? and type = 'task.running' and attempt = ?)
+                                          - (select at from cycle_timeline where cycle_id = ? and type = 'task.retry_wait' and attempt = ?)) * 1000)::bigint""",
                 cycle, failed + 1, cycle, failed);
     }
 

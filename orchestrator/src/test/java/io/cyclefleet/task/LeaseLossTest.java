@@ -61,7 +61,7 @@ class LeaseLossTest {
 
         assertEquals(1, again.size(), "recognised as this worker's, not rejected and left to expire");
         assertEquals(started, Db.count("select (extract(epoch from started_at) * 1000000)::bigint from task where id = ?", task) + "");
-        assertEquals(0, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.delivery_rejected'", task));
+        assertEquals(0, Db.count("select count(*) from cycle_timeline where task_id = ? and type = 'task.delivery_rejected'", task));
         assertEquals(0, store.claim("other", List.of(d), Duration.ofMinutes(1), true).size(), "another worker's claim still loses");
         io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
     }

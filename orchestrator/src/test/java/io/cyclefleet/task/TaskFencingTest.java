@@ -44,7 +44,7 @@ class TaskFencingTest {
     }
 
     private static void assertResultRejected(long task, int attempt, String worker) {
-        assertEquals(1, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.result_rejected' and attempt = ? "
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where task_id = ? and type = 'task.result_rejected' and attempt = ? "
                 + "and worker_id = ?", task, attempt, worker), "the refused result is on the timeline");
     }
 
@@ -99,7 +99,7 @@ class TaskFencingTest {
                 .accepted().isEmpty());
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'SUCCEEDED' and result->>'n' = '1'", task));
         assertEquals(0, io.cyclefleet.support.TaskHistory.writesSince(task, mark), "the finished row was not written again");
-        assertEquals(2, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.result_rejected'", task));
+        assertEquals(2, Db.count("select count(*) from cycle_timeline where task_id = ? and type = 'task.result_rejected'", task));
         io.restassured.RestAssured.given().post("/api/v1/cycles/" + cycle + "/cancel").then().statusCode(200);
     }
 
@@ -123,9 +123,9 @@ class TaskFencingTest {
                 new TaskOutcome(task, 1, cycle, TaskStatus.SUCCEEDED, "{\"late\":true}", null, null, null, null, TaskOutcome.Fault.NONE)));
         assertTrue(late.accepted().isEmpty());
         assertEquals(1, Db.count("select count(*) from task where id = ? and status = 'QUEUED' and attempt = 2 and result is null", task));
-        assertEquals(1, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.result_rejected' "
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where task_id = ? and type = 'task.result_rejected' "
                 + "and attempt = 1 and worker_id = 'ghost'", task));
-        assertEquals(1, Db.count("select count(*) from cycle_event where task_id = ? and type = 'task.delivery_rejected' "
+        assertEquals(1, Db.count("select count(*) from cycle_timeline where task_id = ? and type = 'task.delivery_rejected' "
                 + "and worker_id = 'twin'", task), "the twin's claim was recorded as rejected");
 
         List<ClaimedTask> second = store.claim("heir", List.of(new Delivery("fencing-only", Priority.NORMAL, "0-2", task, 2)), Duration.ofMinutes(1));

@@ -207,8 +207,8 @@ public class ReportHandler implements TaskHandler {
         List<ReportData.Event> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 select e.id, e.at, e.type, t.step_key, e.from_status, e.to_status, e.attempt, e.worker_id, left(e.detail, ?)
-                from cycle_event e left join task t on t.id = e.task_id
-                where e.cycle_id = ? order by e.id desc limit ?""")) {
+                from cycle_timeline e left join task t on t.id = e.task_id
+                where e.cycle_id = ? order by e.at desc, e.id desc limit ?""")) {
             ps.setInt(1, DETAIL_CHARS);
             ps.setObject(2, cycle);
             ps.setInt(3, TIMELINE_EVENTS);
@@ -226,7 +226,7 @@ public class ReportHandler implements TaskHandler {
     }
 
     private static long totalEvents(Connection c, UUID cycle) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select count(*) from cycle_event where cycle_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("select count(*) from cycle_timeline where cycle_id = ?")) {
             ps.setObject(1, cycle);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
