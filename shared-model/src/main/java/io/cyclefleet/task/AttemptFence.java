@@ -13,9 +13,13 @@ public final class AttemptFence {
     private AttemptFence() {
     }
 
-    /** The condition on the task row {@code alias}; its three parameters are bound by {@link #bind}. */
+    /**
+     * The condition on the task row {@code alias}; its three parameters are bound by {@link #bind}. IS TRUE: the row by
+     * primary key, never a partial index on the status (see TaskStore).
+     */
     public static String holds(String alias) {
-        return "%1$s.id = ? and %1$s.attempt = ? and %1$s.status = '%2$s' and %1$s.worker_id = ?".formatted(alias, TaskStatus.RUNNING);
+        return "%1$s.id = ? and %1$s.attempt = ? and ((%1$s.status = '%2$s' and %1$s.worker_id = ?) is true)".formatted(alias,
+                TaskStatus.RUNNING);
     }
 
     /** Binds the task id, attempt and worker from parameter {@code first} on; returns the next parameter's index. */

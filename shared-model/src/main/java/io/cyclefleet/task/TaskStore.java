@@ -95,7 +95,7 @@ public class TaskStore {
                 -- quadratic in the batch
                 where (v.id, v.attempt) not in (select w.id, w.fenced_attempt from %1$s w))""";
 
-    private static final String COMPLETE = """
+    static final String COMPLETE = """
             with v as (select * from unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::float8[],
                                               ?::int[])
                        as v(id, attempt, status, result, error, delay_ms, metrics, score, refund)),
@@ -105,7 +105,7 @@ public class TaskStore {
                        metrics = v.metrics::jsonb, score = v.score,
                        next_run_at = now() + v.delay_ms * interval '1 millisecond', lease_expires_at = null,
                        finished_at = case when v.status in ('SUCCEEDED', 'FAILED') then now() end
-                from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
+                from v where t.id = v.id and t.attempt = v.attempt and ((t.status = 'RUNNING' and t.worker_id = ?) is true)
                 returning t.id, t.cycle_id, v.attempt as fenced_attempt),
             %s,
             %s
@@ -143,7 +143,7 @@ public class TaskStore {
                 with v as (select * from unnest(?::bigint[], ?::int[], ?::boolean[], ?::text[]) as v(id, attempt, loss, reason)),
                 stopped as (
                     update task t set %s
-                    from v where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
+                    from v where t.id = v.id and t.attempt = v.attempt and ((t.status = 'RUNNING' and t.worker_id = ?) is true)
                     returning t.id, t.attempt, t.queue, t.priority, t.kind, t.status, t.cycle_id, v.attempt as fenced_attempt),
                 %s
                 %s
@@ -152,8 +152,32 @@ public class TaskStore {
                 REJECTED.formatted("stopped", "'hand-back (' || v.reason || ')'"));
     }
 
-    private static final String STOP = stopStatement(true);
+    static final String STOP = stopStatement(true);
     private static final String ABANDON = stopStatement(false);
+
+    // a heartbeat: see extendLeases
+    static final String RENEW = """
+            with mine as (select t.id, t.attempt from task t join unnest(?::bigint[], ?::int[]) as v(id, attempt)
+                              on t.id = v.id and t.attempt = v.attempt
+                          where ((t.worker_id = ? and t.status = 'RUNNING') is true)),
+            -- by id alone: a row changed since this statement's snapshot is still locked, and judged below on
+            -- its newest version
+            locked as (select t.id from task t where t.id in (select id from mine) order by t.id for update skip locked),
+            renewed as (update task t set lease_expires_at = now() + make_interval(secs => ?)
+                        from locked l join mine m on m.id = l.id
+                        where t.id = l.id and t.attempt = m.attempt and ((t.worker_id = ? and t.status = 'RUNNING') is true)
+                        returning t.id, t.attempt)
+            select id, attempt, true from renewed
+            union all
+            select m.id, m.attempt, false from mine m where m.id not in (select id from locked)""";
+
+    // see handBackUnstarted
+    static final String HAND_BACK = """
+            update task t set status = 'QUEUED', worker_id = null, lease_expires_at = null,
+                   dispatched_at = null, dispatch_entry = null, queued_at = now(), error = ?
+            from unnest(?::bigint[], ?::int[]) as v(id, attempt)
+            where t.id = v.id and t.attempt = v.attempt and ((t.status = 'RUNNING' and t.worker_id = ?) is true)
+            returning t.id, t.attempt, t.queue, t.priority, t.kind""";
 
     private final DataSource ds;
 
@@ -320,20 +344,7 @@ public class TaskStore {
             return new Renewal(Set.of(), Set.of());
         }
         return Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    with mine as (select t.id, t.attempt from task t join unnest(?::bigint[], ?::int[]) as v(id, attempt)
-                                      on t.id = v.id and t.attempt = v.attempt
-                                  where t.worker_id = ? and t.status = 'RUNNING'),
-                    -- by id alone: a row changed since this statement's snapshot is still locked, and judged below on
-                    -- its newest version
-                    locked as (select t.id from task t where t.id in (select id from mine) order by t.id for update skip locked),
-                    renewed as (update task t set lease_expires_at = now() + make_interval(secs => ?)
-                                from locked l join mine m on m.id = l.id
-                                where t.id = l.id and t.attempt = m.attempt and t.worker_id = ? and t.status = 'RUNNING'
-                                returning t.id, t.attempt)
-                    select id, attempt, true from renewed
-                    union all
-                    select m.id, m.attempt, false from mine m where m.id not in (select id from locked)""")) {
+            try (PreparedStatement ps = c.prepareStatement(RENEW)) {
                 ps.setArray(1, longs(c, running.stream().map(TaskAttempt::id).toList()));
                 ps.setArray(2, ints(c, running.stream().map(TaskAttempt::attempt).toList()));
                 ps.setString(3, workerId);
@@ -357,12 +368,7 @@ public class TaskStore {
             return List.of();
         }
         return Jdbc.inTransaction(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    update task t set status = 'QUEUED', worker_id = null, lease_expires_at = null,
-                           dispatched_at = null, dispatch_entry = null, queued_at = now(), error = ?
-                    from unnest(?::bigint[], ?::int[]) as v(id, attempt)
-                    where t.id = v.id and t.attempt = v.attempt and t.status = 'RUNNING' and t.worker_id = ?
-                    returning t.id, t.attempt, t.queue, t.priority, t.kind""")) {
+            try (PreparedStatement ps = c.prepareStatement(HAND_BACK)) {
                 ps.setString(1, reason);
                 ps.setArray(2, longs(c, tasks.stream().map(ClaimedTask::id).toList()));
                 ps.setArray(3, ints(c, tasks.stream().map(ClaimedTask::attempt).toList()));
