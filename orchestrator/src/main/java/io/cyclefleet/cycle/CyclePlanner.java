@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.cyclefleet.api.InvalidSpecException;
+import io.cyclefleet.config.OrchestratorConfig;
 import io.cyclefleet.cycle.CycleSpec.ConditionSpec;
 import io.cyclefleet.cycle.CycleSpec.GateSpec;
 import io.cyclefleet.cycle.CycleSpec.IterateSpec;

@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,48 +155,6 @@ public class CycleQueries {
         List<CycleEntity> rows = CycleEntity.find(q.toString(), Sort.descending("createdAt", "id"), p).page(0, limit + 1).list();
         return Page.of(rows, limit, c -> new CycleViews.CycleSummary(c.id, c.name, c.target, c.iteration, c.status, c.error,
                 c.createdAt, c.finishedAt), CycleViews.CycleSummary::id);
-    }
-
-    /** The newest {@code limit} events of a cycle, oldest first: where a failure and its rollback are. */
-    public List<CycleViews.Event> latestEvents(UUID cycle, int limit) {
-        List<CycleEventEntity> rows = new ArrayList<>(CycleEventEntity.find("cycleId = ?1", Sort.descending("at", "id"), cycle)
-                .page(0, limit).<CycleEventEntity>list());
-        Collections.reverse(rows);
-        return events(rows);
-    }
-
-    /**
-     * A cycle's timeline in order of time, from the event after {@code after} (an event id; null: from the start, and an
-     * id the cycle has no event of: nothing). Routine events are built from the task rows (V15), so the order is by
-     * time, not by id.
-     */
-    public Page<CycleViews.Event> events(UUID cycle, Long after, int limit) {
-        List<CycleEventEntity> rows;
-        if (after == null) {
-            rows = CycleEventEntity.find("cycleId = ?1", Sort.by("at", "id"), cycle).page(0, limit + 1).list();
-        } else {
-            Optional<CycleEventEntity> last = CycleEventEntity.find("cycleId = ?1 and id = ?2", cycle, after).firstResultOptional();
-            if (last.isEmpty()) {
-                return Page.of(List.<CycleViews.Event>of(), limit, e -> e, CycleViews.Event::id);
-            }
-            rows = CycleEventEntity.find("cycleId = ?1 and (at > ?2 or (at = ?2 and id > ?3))", Sort.by("at", "id"), cycle,
-                    last.get().at, after).page(0, limit + 1).list();
-        }
-        List<CycleViews.Event> views = events(rows);
-        return Page.of(views, limit, e -> e, CycleViews.Event::id);
-    }
-
-    private List<CycleViews.Event> events(List<CycleEventEntity> rows) {
-        // step keys of just the tasks on this page, not every task of the cycle
-        Map<Long, String> keys = new HashMap<>();
-        List<Long> taskIds = rows.stream().map(e -> e.taskId).filter(java.util.Objects::nonNull).distinct().toList();
-        if (!taskIds.isEmpty()) {
-            em.createQuery("select t.id, t.stepKey from TaskEntity t where t.id in :ids", Object[].class)
-                    .setParameter("ids", taskIds).getResultList()
-                    .forEach(r -> keys.put((Long) r[0], (String) r[1]));
-        }
-        return rows.stream().map(e -> new CycleViews.Event(e.id, e.at, e.type, e.taskId,
-                e.taskId == null ? null : keys.get(e.taskId), e.fromStatus, e.toStatus, e.attempt, e.workerId, e.detail)).toList();
     }
 
     private JsonNode parse(String text) {

@@ -6,7 +6,9 @@ import io.cyclefleet.api.ConflictException;
 import io.cyclefleet.api.InvalidSpecException;
 import io.cyclefleet.api.JsonBodies;
 import io.cyclefleet.api.Page;
+import io.cyclefleet.config.OrchestratorConfig;
 import io.cyclefleet.task.CycleStatus;
+import io.cyclefleet.timeline.Timeline;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -43,12 +45,14 @@ public class CycleResource {
     private final CycleQueries queries;
     private final JsonBodies bodies;
     private final OrchestratorConfig config;
+    private final Timeline timeline;
 
-    public CycleResource(CycleService service, CycleQueries queries, JsonBodies bodies, OrchestratorConfig config) {
+    public CycleResource(CycleService service, CycleQueries queries, JsonBodies bodies, OrchestratorConfig config, Timeline timeline) {
         this.service = service;
         this.queries = queries;
         this.bodies = bodies;
         this.config = config;
+        this.timeline = timeline;
     }
 
     /** 202 with the new cycle; with an Idempotency-Key seen before, 200 with the first cycle instead. */
@@ -178,7 +182,7 @@ public class CycleResource {
                 throw InvalidSpecException.of("after", "must be an event id, got '" + after + "'");
             }
         }
-        return Response.ok(queries.events(cycle, from, JsonBodies.limit(limit, 200, 1000))).build();
+        return Response.ok(timeline.events(cycle, from, JsonBodies.limit(limit, 200, 1000))).build();
     }
 
     private static Response notFound(UUID id) {

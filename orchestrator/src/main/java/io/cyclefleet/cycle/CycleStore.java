@@ -4,6 +4,7 @@ import static io.cyclefleet.db.Jdbc.longs;
 import static io.cyclefleet.db.Jdbc.texts;
 
 import io.cyclefleet.api.ConflictException;
+import io.cyclefleet.config.OrchestratorConfig;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.incident.IncidentCause;
 import io.cyclefleet.incident.IncidentStore;

@@ -58,8 +58,4 @@ public final class CycleViews {
                        String approvedBy, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
                        OffsetDateTime nextRunAt) {
     }
-
-    public record Event(long id, OffsetDateTime at, String type, Long taskId, String taskKey, String fromStatus,
-                        String toStatus, Integer attempt, String workerId, String detail) {
-    }
 }

@@ -12,6 +12,7 @@ import io.cyclefleet.incident.IncidentQueries;
 import io.cyclefleet.incident.IncidentReport;
 import io.cyclefleet.incident.IncidentViews;
 import io.cyclefleet.task.CycleStatus;
+import io.cyclefleet.timeline.Timeline;
 import io.cyclefleet.worker.WorkerQueries;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
@@ -66,6 +67,7 @@ public class DashboardResource {
     }
 
     private final CycleQueries cycles;
+    private final Timeline timeline;
     private final IncidentQueries incidents;
     private final IncidentConfig incidentConfig;
     private final WorkerQueries workers;
@@ -73,9 +75,10 @@ public class DashboardResource {
     private final SecurityIdentity identity;
     private final ObjectMapper json;
 
-    public DashboardResource(CycleQueries cycles, IncidentQueries incidents, IncidentConfig incidentConfig, WorkerQueries workers,
+    public DashboardResource(CycleQueries cycles, Timeline timeline, IncidentQueries incidents, IncidentConfig incidentConfig, WorkerQueries workers,
                              FleetStats stats, SecurityIdentity identity, ObjectMapper json) {
         this.cycles = cycles;
+        this.timeline = timeline;
         this.incidents = incidents;
         this.incidentConfig = incidentConfig;
         this.workers = workers;
@@ -128,7 +131,7 @@ public class DashboardResource {
                 Formats.between(t.startedAt(), t.finishedAt()), t.score() == null ? "" : String.valueOf(t.score()),
                 nullToEmpty(t.error()), t.result() == null ? "" : t.result().toString(), c.awaitingApproval().contains(t.key())))
                 .toList();
-        List<DashboardViews.EventRow> events = cycles.latestEvents(cycleId, TIMELINE_EVENTS).stream()
+        List<DashboardViews.EventRow> events = timeline.latestEvents(cycleId, TIMELINE_EVENTS).stream()
                 .map(e -> new DashboardViews.EventRow(Formats.time(e.at()), e.type(), nullToEmpty(e.taskKey()),
                         e.fromStatus() == null && e.toStatus() == null ? "" : nullToEmpty(e.fromStatus()) + " → " + nullToEmpty(e.toStatus()),
                         e.attempt() == null ? "" : e.attempt().toString(), nullToEmpty(e.workerId()), nullToEmpty(e.detail())))
@@ -170,7 +173,7 @@ public class DashboardResource {
     public String incident(@PathParam("id") String id) {
         UUID incidentId = JsonBodies.uuid(id, "id");
         IncidentViews.Incident i = incidents.incident(incidentId).orElseThrow(() -> new NotFoundException("no incident " + incidentId));
-        String report = IncidentReport.render(i, cycles.latestEvents(i.latestCycleId(), 1000),
+        String report = IncidentReport.render(i, timeline.latestEvents(i.latestCycleId(), 1000),
                 incidentConfig.publicUrl().replaceAll("/+$", ""));
         List<DashboardViews.NotificationRow> notes = i.notifications().stream().map(n -> new DashboardViews.NotificationRow(n.id(),
                 n.action(), n.status(), n.attempts(), nullToEmpty(n.lastError()), Formats.time(n.createdAt()),

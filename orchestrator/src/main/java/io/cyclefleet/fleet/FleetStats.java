@@ -1,6 +1,6 @@
 package io.cyclefleet.fleet;
 
-import io.cyclefleet.cycle.OrchestratorConfig;
+import io.cyclefleet.config.OrchestratorConfig;
 import io.cyclefleet.db.Jdbc;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;

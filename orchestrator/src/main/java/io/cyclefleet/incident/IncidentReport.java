@@ -1,7 +1,7 @@
 package io.cyclefleet.incident;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cyclefleet.cycle.CycleViews;
+import io.cyclefleet.timeline.TimelineEvent;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -25,7 +25,7 @@ public final class IncidentReport {
     private IncidentReport() {
     }
 
-    public static String render(IncidentViews.Incident i, List<CycleViews.Event> cycleEvents, String baseUrl) {
+    public static String render(IncidentViews.Incident i, List<TimelineEvent> cycleEvents, String baseUrl) {
         JsonNode d = i.details();
         JsonNode cycle = d.path("cycle");
         StringBuilder md = new StringBuilder();
@@ -131,9 +131,9 @@ public final class IncidentReport {
     private record Line(OffsetDateTime at, String event, String detail) {
     }
 
-    private static void timeline(StringBuilder md, IncidentViews.Incident i, List<CycleViews.Event> cycleEvents) {
+    private static void timeline(StringBuilder md, IncidentViews.Incident i, List<TimelineEvent> cycleEvents) {
         List<Line> lines = new ArrayList<>();
-        for (CycleViews.Event e : cycleEvents) {
+        for (TimelineEvent e : cycleEvents) {
             if (NOTABLE.stream().anyMatch(e.type()::startsWith)) {
                 String what = e.taskKey() == null ? e.type() : e.type() + " " + e.taskKey() + (e.attempt() == null ? "" : " #" + e.attempt());
                 lines.add(new Line(e.at(), what, e.detail()));

@@ -6,8 +6,8 @@ import io.cyclefleet.api.ConflictException;
 import io.cyclefleet.api.InvalidSpecException;
 import io.cyclefleet.api.JsonBodies;
 import io.cyclefleet.api.Page;
-import io.cyclefleet.cycle.CycleQueries;
-import io.cyclefleet.cycle.OrchestratorConfig;
+import io.cyclefleet.config.OrchestratorConfig;
+import io.cyclefleet.timeline.Timeline;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -31,15 +31,15 @@ public class IncidentResource {
 
     private final IncidentQueries queries;
     private final IncidentStore store;
-    private final CycleQueries cycles;
+    private final Timeline timeline;
     private final OrchestratorConfig config;
     private final IncidentConfig incidents;
 
-    public IncidentResource(IncidentQueries queries, IncidentStore store, CycleQueries cycles, OrchestratorConfig config,
+    public IncidentResource(IncidentQueries queries, IncidentStore store, Timeline timeline, OrchestratorConfig config,
                             IncidentConfig incidents) {
         this.queries = queries;
         this.store = store;
-        this.cycles = cycles;
+        this.timeline = timeline;
         this.config = config;
         this.incidents = incidents;
     }
@@ -69,7 +69,7 @@ public class IncidentResource {
     public Response report(@PathParam("id") String id) {
         UUID incident = JsonBodies.uuid(id, "id");
         return queries.incident(incident)
-                .map(i -> Response.ok(IncidentReport.render(i, cycles.latestEvents(i.latestCycleId(), 1000),
+                .map(i -> Response.ok(IncidentReport.render(i, timeline.latestEvents(i.latestCycleId(), 1000),
                         incidents.publicUrl().replaceAll("/+$", ""))).type("text/markdown; charset=utf-8").build())
                 .orElseGet(() -> notFound(incident));
     }

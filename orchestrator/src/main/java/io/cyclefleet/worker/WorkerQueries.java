@@ -1,6 +1,6 @@
 package io.cyclefleet.worker;
 
-import io.cyclefleet.cycle.OrchestratorConfig;
+import io.cyclefleet.config.OrchestratorConfig;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;

@@ -5,6 +5,7 @@ import static io.cyclefleet.support.Cycles.submit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cyclefleet.maintenance.Reconciler;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.Priority;
 import io.cyclefleet.queue.QueuedTask;

@@ -1,4 +1,4 @@
-package io.cyclefleet.task;
+package io.cyclefleet.maintenance;
 
 import static io.cyclefleet.support.Cycles.spec;
 import static io.cyclefleet.support.Cycles.submit;
@@ -11,6 +11,8 @@ import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.Priority;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.cyclefleet.support.Db;
+import io.cyclefleet.task.ClaimedTask;
+import io.cyclefleet.task.TaskStore;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;

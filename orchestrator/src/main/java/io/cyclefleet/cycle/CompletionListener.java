@@ -1,6 +1,5 @@
-package io.cyclefleet.task;
+package io.cyclefleet.cycle;
 
-import io.cyclefleet.cycle.CycleAdvancer;
 import io.cyclefleet.db.Backoff;
 import io.cyclefleet.queue.RedisTaskQueue;
 import io.quarkus.runtime.ShutdownEvent;

@@ -1,4 +1,4 @@
-package io.cyclefleet.task;
+package io.cyclefleet.maintenance;
 
 import static io.cyclefleet.support.Cycles.spec;
 import static io.cyclefleet.support.Cycles.submit;
@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.Priority;
 import io.cyclefleet.support.Db;
+import io.cyclefleet.task.TaskStore;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.sql.Connection;

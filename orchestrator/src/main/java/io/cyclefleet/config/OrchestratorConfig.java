@@ -1,4 +1,4 @@
-package io.cyclefleet.cycle;
+package io.cyclefleet.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

@@ -1,4 +1,4 @@
-package io.cyclefleet.cycle;
+package io.cyclefleet.timeline;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;

@@ -1,14 +1,18 @@
-package io.cyclefleet.task;
+package io.cyclefleet.maintenance;
 
+import io.cyclefleet.config.OrchestratorConfig;
 import io.cyclefleet.cycle.CycleAdvancer;
 import io.cyclefleet.cycle.CycleMetrics;
 import io.cyclefleet.cycle.CycleService;
-import io.cyclefleet.cycle.OrchestratorConfig;
 import io.cyclefleet.cycle.TargetLeases;
 import io.cyclefleet.db.Jdbc;
 import io.cyclefleet.queue.Delivery;
 import io.cyclefleet.queue.QueuedTask;
 import io.cyclefleet.queue.RedisTaskQueue;
+import io.cyclefleet.task.SingletonLock;
+import io.cyclefleet.task.TaskDispatcher;
+import io.cyclefleet.task.TaskStatus;
+import io.cyclefleet.task.TaskStore;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;

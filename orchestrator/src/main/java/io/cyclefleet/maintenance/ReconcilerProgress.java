@@ -1,6 +1,7 @@
-package io.cyclefleet.task;
+package io.cyclefleet.maintenance;
 
 import io.cyclefleet.db.Jdbc;
+import io.cyclefleet.task.TaskStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
